@@ -150,6 +150,13 @@ mod tests {
     }
 
     #[test]
+    fn unreadable_files_name_the_path() {
+        let error = Catalog::read("no/such/catalog.toml").expect_err("missing file");
+        assert!(matches!(&error, CatalogError::Io { path, .. } if path == "no/such/catalog.toml"));
+        assert!(error.to_string().contains("no/such/catalog.toml"));
+    }
+
+    #[test]
     fn unknown_fields_are_rejected() {
         let text = CATALOG_TOML.replacen("gpu = false", "gpu = false\ncolour = \"red\"", 1);
         assert!(matches!(Catalog::parse(&text), Err(CatalogError::Parse(_))));

@@ -76,8 +76,8 @@ pub fn stale_files(root: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<
 }
 
 /// Writes the rendered files under `root` and removes strays from generated directories.
-/// Returns the paths that changed.
-pub fn write_all(root: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<String>> {
+/// Returns what changed: `Outdated` paths were written, `Extra` paths removed.
+pub fn write_all(root: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<Stale>> {
     let mut changed = Vec::new();
     for file in files {
         let path = root.join(&file.path);
@@ -88,11 +88,11 @@ pub fn write_all(root: &Path, files: &[GeneratedFile]) -> std::io::Result<Vec<St
             std::fs::create_dir_all(parent)?;
         }
         std::fs::write(&path, &file.contents)?;
-        changed.push(file.path.clone());
+        changed.push(Stale::Outdated(file.path.clone()));
     }
     for extra in extra_files(root, files)? {
         std::fs::remove_file(root.join(&extra))?;
-        changed.push(extra);
+        changed.push(Stale::Extra(extra));
     }
     Ok(changed)
 }

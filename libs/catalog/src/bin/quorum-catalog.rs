@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use quorum_catalog::Catalog;
-use quorum_catalog::generate::{find_root, render_all, stale_files, write_all};
+use quorum_catalog::generate::{Stale, find_root, render_all, stale_files, write_all};
 
 const USAGE: &str = "usage: quorum-catalog <generate|check> [--root <repository root>]";
 
@@ -31,8 +31,11 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
     match command {
         "generate" => {
             let changed = write_all(&root, &files).map_err(|e| e.to_string())?;
-            for path in &changed {
-                println!("updated {path}");
+            for change in &changed {
+                match change {
+                    Stale::Outdated(path) => println!("wrote {path}"),
+                    Stale::Extra(path) => println!("removed {path}"),
+                }
             }
             println!("{} generated files, {} changed", files.len(), changed.len());
             Ok(ExitCode::SUCCESS)

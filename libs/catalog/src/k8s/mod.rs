@@ -3,6 +3,8 @@
 
 pub mod base;
 pub mod network_policies;
+mod objects;
+mod stores;
 
 use crate::model::ServiceEntry;
 use crate::yaml::{Yaml, map, s};
