@@ -26,6 +26,9 @@ build() {
         target_dir="${CARGO_TARGET_DIR:-target}"
         cargo build --release --locked --workspace --bins
         copy_executables "$target_dir/release"
+        # Only /out/bin is used later; without this the layer would also keep
+        # gigabytes of intermediate build output and downloaded sources.
+        rm -rf "$target_dir" "${CARGO_HOME:-$HOME/.cargo}/registry"
     fi
     count=$(find "$OUT/bin" -type f | wc -l)
     if [ "$count" -eq 0 ]; then
@@ -53,7 +56,7 @@ select_service() {
     fi
     if [ ! -f "$OUT/bin/$service" ]; then
         echo "build-binaries: no binary named '$service' in the workspace build." >&2
-        echo "build-binaries: binaries available: $(ls "$OUT/bin" | tr '\n' ' ')" >&2
+        echo "build-binaries: binaries available: $(cd "$OUT/bin" && echo *)" >&2
         exit 1
     fi
     cp -p "$OUT/bin/$service" "$OUT/quorum-service"

@@ -36,7 +36,7 @@ USAGE
 }
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=lib/rootfs.sh
+# shellcheck source=scripts/lib/rootfs.sh
 source "$REPO_ROOT/scripts/lib/rootfs.sh"
 
 BASE_IMAGE=quorum-local/base:bookworm
@@ -83,6 +83,16 @@ image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
 # True when IMAGE has to be (re)made.
 wanted() { [ "$rebuild" -eq 1 ] || ! image_exists "$1"; }
 
+# Remade images leave their predecessors untagged; drop those that nothing
+# uses any more (images still used by containers or other images stay).
+image_id() { docker image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
+drop_replaced() {
+    local old_id=$1 image=$2
+    if [ -n "$old_id" ] && [ "$old_id" != "$(image_id "$image")" ]; then
+        docker rmi "$old_id" >/dev/null 2>&1 || true
+    fi
+}
+
 # The cached roots. Made at most once per run (--fresh remakes them once),
 # and not in a subshell, so the EXIT trap sees any mounts left behind.
 BASE_ROOT="$IMAGES_DIR/base-root"
@@ -116,14 +126,17 @@ ensure_package_root() {
 
 make_base_image() {
     wanted "$BASE_IMAGE" || { log "$BASE_IMAGE exists"; return 0; }
+    local old_id
+    old_id=$(image_id "$BASE_IMAGE")
     ensure_base_root
     rootfs_import "$BASE_ROOT" "$BASE_IMAGE" 'CMD ["bash"]'
+    drop_replaced "$old_id" "$BASE_IMAGE"
 }
 
 # The files a dynamically linked Rust binary needs, as in distroless/cc:
 # glibc (libpthread, libdl, librt, libutil are stubs since 2.34 but old
 # binaries still name them), libgcc_s for unwinding, libstdc++ and OpenSSL
-# for binaries that link them.
+# for binaries that link them. Time zone data, as distroless has it.
 RUNTIME_FILES=(
     usr/lib64/ld-linux-x86-64.so.2
     usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2
@@ -143,11 +156,13 @@ RUNTIME_FILES=(
     etc/os-release
     etc/nsswitch.conf
     etc/ssl/certs/ca-certificates.crt
+    usr/share/zoneinfo
 )
 
 make_runtime_image() {
     wanted "$RUNTIME_IMAGE" || { log "$RUNTIME_IMAGE exists"; return 0; }
-    local base="$BASE_ROOT" root="$IMAGES_DIR/runtime-root" path
+    local base="$BASE_ROOT" root="$IMAGES_DIR/runtime-root" path old_id
+    old_id=$(image_id "$RUNTIME_IMAGE")
     ensure_base_root
     log "assembling the runtime root"
     priv rm -rf "$root"
@@ -178,21 +193,24 @@ GROUP
     rootfs_import "$root" "$RUNTIME_IMAGE" \
         "ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" \
         "USER $RUNTIME_UID:$RUNTIME_UID" "WORKDIR /home/nonroot"
+    drop_replaced "$old_id" "$RUNTIME_IMAGE"
 }
 
 # Imports a package root under a temporary tag, adds the entry point with the
 # small Dockerfile in compose/local/NAME, then drops the temporary tag (the
 # layer stays, as the parent of the final image).
 make_service_image() {
-    local name=$1 image=$2 rootfs_tag="quorum-local/rootfs-$1:tmp"
+    local name=$1 image=$2 rootfs_tag="quorum-local/rootfs-$1:tmp" old_id
     shift 2
     wanted "$image" || { log "$image exists"; return 0; }
+    old_id=$(image_id "$image")
     ensure_package_root "$name" "$@"
     rootfs_import "$IMAGES_DIR/$name-root" "$rootfs_tag"
     log "building $image"
     quiet docker build -t "$image" --build-arg "ROOT_IMAGE=$rootfs_tag" \
         "$REPO_ROOT/compose/local/$name"
     quiet docker rmi "$rootfs_tag"
+    drop_replaced "$old_id" "$image"
 }
 
 # Names of the workspace's binary targets, from cargo's own view of it.
@@ -238,7 +256,10 @@ make_builder_image() {
     fi
     [ "$copied" -gt 0 ] || die "no workspace binaries found in $binaries_dir (cargo build --release --workspace --bins first)"
     log "building $BUILDER_IMAGE with $copied binaries from $binaries_dir"
+    local old_id
+    old_id=$(image_id "$BUILDER_IMAGE")
     quiet docker build -t "$BUILDER_IMAGE" --build-arg "BASE_IMAGE=$BASE_IMAGE" "$context"
+    drop_replaced "$old_id" "$BUILDER_IMAGE"
     rm -rf "$context"
 }
 

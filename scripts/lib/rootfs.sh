@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for making Debian root filesystems with debootstrap and turning them
 # into Docker images without a registry. Sourced by scripts/local-images.sh.
 # Callers set `set -euo pipefail` and call rootfs_cleanup from an EXIT trap.

@@ -90,7 +90,10 @@ run_init_scripts() {
         [ -e "$file" ] || continue
         echo "running $file"
         case "$file" in
-            *.sh) if [ -x "$file" ]; then "$file"; else . "$file"; fi ;;
+            *.sh)
+                # shellcheck disable=SC1090 # init scripts are the user's own
+                if [ -x "$file" ]; then "$file"; else . "$file"; fi
+                ;;
             *.sql) psql -v ON_ERROR_STOP=1 --dbname "$POSTGRES_DB" -f "$file" ;;
             *.sql.gz) gunzip -c "$file" | psql -v ON_ERROR_STOP=1 --dbname "$POSTGRES_DB" ;;
             *) echo "ignoring $file" ;;

@@ -1,5 +1,5 @@
 //! The admin HTTP port: Prometheus metrics, liveness and readiness.
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
@@ -26,10 +26,28 @@ impl Readiness {
     }
 }
 
+/// Extra HTTP routes a service adds to its admin port once it has started (for
+/// example auth-manager's `/.well-known/jwks.json`).
+#[derive(Clone, Default)]
+pub struct ExtraRoutes(Arc<RwLock<Option<Router>>>);
+
+impl ExtraRoutes {
+    pub fn set(&self, router: Router) {
+        if let Ok(mut slot) = self.0.write() {
+            *slot = Some(router);
+        }
+    }
+
+    fn get(&self) -> Option<Router> {
+        self.0.read().ok().and_then(|slot| slot.clone())
+    }
+}
+
 #[derive(Clone)]
 struct AdminState {
     metrics: Metrics,
     readiness: Readiness,
+    extra: ExtraRoutes,
 }
 
 /// Serves the admin routes until `shutdown`.
@@ -37,13 +55,19 @@ pub async fn serve(
     listener: TcpListener,
     metrics: Metrics,
     readiness: Readiness,
+    extra: ExtraRoutes,
     shutdown: CancellationToken,
 ) {
     let app = Router::new()
         .route("/metrics", get(metrics_text))
         .route("/livez", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
-        .with_state(AdminState { metrics, readiness });
+        .fallback(extra_route)
+        .with_state(AdminState {
+            metrics,
+            readiness,
+            extra,
+        });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await;
@@ -60,6 +84,20 @@ async fn metrics_text(State(state): State<AdminState>) -> impl IntoResponse {
         )],
         state.metrics.encode(),
     )
+}
+
+async fn extra_route(
+    State(state): State<AdminState>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use tower::ServiceExt;
+    match state.extra.get() {
+        Some(router) => match router.oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        },
+        None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+    }
 }
 
 async fn ready(State(state): State<AdminState>) -> impl IntoResponse {

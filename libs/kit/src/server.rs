@@ -25,6 +25,7 @@ pub struct Service {
     names: Vec<&'static str>,
     policy: AuthPolicy,
     descriptor_sets: Vec<&'static [u8]>,
+    admin_routes: Option<axum::Router>,
 }
 
 impl Default for Service {
@@ -40,6 +41,7 @@ impl Service {
             names: Vec::new(),
             policy: AuthPolicy::new(),
             descriptor_sets: vec![quorum_proto::FILE_DESCRIPTOR_SET],
+            admin_routes: None,
         }
     }
 
@@ -62,6 +64,12 @@ impl Service {
     /// Per-method auth rules.
     pub fn policy(mut self, policy: AuthPolicy) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// Extra HTTP routes served on the admin port beside /metrics, /livez and /readyz.
+    pub fn admin_routes(mut self, router: axum::Router) -> Self {
+        self.admin_routes = Some(router);
         self
     }
 
@@ -100,7 +108,14 @@ where
     reporter.set_service_status("", ServingStatus::NotServing).await;
     let readiness = Readiness::default();
     let shutdown = kit.shutdown_token();
-    let admin = admin::serve(listeners.admin, kit.metrics().clone(), readiness.clone(), shutdown.clone());
+    let extra_routes = admin::ExtraRoutes::default();
+    let admin = admin::serve(
+        listeners.admin,
+        kit.metrics().clone(),
+        readiness.clone(),
+        extra_routes.clone(),
+        shutdown.clone(),
+    );
     let admin_task = tokio::spawn(admin);
     let grpc_listener = Arc::new(listeners.grpc);
 
@@ -127,6 +142,9 @@ where
         }
     };
 
+    if let Some(router) = service.admin_routes {
+        extra_routes.set(router);
+    }
     let keys = key_source(&kit)?;
     if kit.config().auth == AuthMode::Disabled {
         tracing::warn!("QUORUM_AUTH=disabled: every call is accepted as an anonymous admin. Never run this way outside local development.");

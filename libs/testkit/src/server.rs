@@ -29,7 +29,7 @@ impl TestServer {
     pub async fn start<F, Fut>(name: &'static str, config: KitConfig, build: F) -> Self
     where
         F: FnOnce(Kit) -> Fut,
-        Fut: std::future::Future<Output = anyhow::Result<Service>> + Send + 'static,
+        Fut: std::future::Future<Output = anyhow::Result<Service>>,
     {
         let grpc = bind().await;
         let admin = bind().await;
@@ -42,8 +42,16 @@ impl TestServer {
         let signer = SigningKey::from_bytes(&rand_seed());
         let kid = token::key_id(&signer.verifying_key());
         kit.set_key_source(Arc::new(StaticKeys::new([(kid.clone(), signer.verifying_key())])));
-        let starting = build(kit.clone());
-        let task = tokio::spawn(quorum_kit::serve(kit.clone(), Listeners { grpc, admin }, starting));
+        // Built here rather than inside the spawned server: start functions hold database
+        // borrows across awaits, which the compiler cannot always prove Send.
+        let service = build(kit.clone())
+            .await
+            .unwrap_or_else(|error| panic!("{name} failed to start: {error:#}"));
+        let task = tokio::spawn(quorum_kit::serve(
+            kit.clone(),
+            Listeners { grpc, admin },
+            async move { Ok(service) },
+        ));
         let server = Self {
             kit,
             addr,

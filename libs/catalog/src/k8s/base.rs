@@ -187,3 +187,39 @@ fn service_objects(service: &ServiceEntry) -> Vec<Yaml> {
     let spec = pod_spec_with(Some(name), SERVICE_UID, container, volumes);
     vec![account, deployment(name, labels, spec), kube_service]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file<'a>(files: &'a [(String, String)], name: &str) -> &'a str {
+        files
+            .iter()
+            .find(|(file_name, _)| file_name == name)
+            .map(|(_, contents)| contents.as_str())
+            .expect("file rendered")
+    }
+
+    #[test]
+    fn services_get_probes_secrets_and_hardening() {
+        let files = render(Catalog::load().expect("catalog"));
+        let auth = file(&files, "auth-manager.yaml");
+        assert!(auth.contains("grpc:\n              port: 50137"));
+        assert!(auth.contains("postgres://quorum:$(DB_PASSWORD)@postgres:5432/quorum"));
+        assert!(auth.contains("readOnlyRootFilesystem: true"));
+        assert!(auth.contains("appProtocol: grpc"));
+        assert!(auth.contains("quorum.dev/category: security"));
+        let health = file(&files, "health-checker.yaml");
+        assert!(!health.contains("DATABASE_URL") && !health.contains("REDIS_URL"));
+        assert!(health.contains("QUORUM_SERVICE_KEY_FILE"));
+    }
+
+    #[test]
+    fn kustomization_lists_every_file() {
+        let files = render(Catalog::load().expect("catalog"));
+        let kustomization = file(&files, "kustomization.yaml");
+        for (name, _) in files.iter().skip(1) {
+            assert!(kustomization.contains(&format!("- {name}\n")), "{name}");
+        }
+    }
+}

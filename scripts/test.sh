@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The Quorum test command. Installs and starts what the tests need (Postgres, Redis,
+# the Python-packaged tools), then runs every check: formatting, lints, all tests,
+# protobuf lint, the generated-files check and the Kubernetes overlay validation.
+# Works on a fresh Debian machine and again on a used one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+source scripts/lib/servers.sh
+source scripts/lib/tools.sh
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "test servers"
+ensure_postgres
+ensure_redis
+
+step "tools"
+ensure_tools
+
+step "cargo fmt"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "buf lint"
+(cd proto && buf lint)
+
+step "generated files are up to date"
+cargo run --quiet --locked -p quorum-catalog -- check
+
+step "kubernetes overlays"
+bash scripts/validate-k8s.sh
+
+step "tests"
+cargo nextest run --workspace --locked --no-fail-fast

@@ -1,0 +1,158 @@
+//! Hashing and generating secrets: passwords (argon2id), and high-entropy tokens and API
+//! keys (stored as SHA-256, which is enough for random 256-bit values).
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Longest password accepted (argon2 cost grows with length).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// Prefix of refresh tokens, so a leaked one is recognisable.
+pub const REFRESH_PREFIX: &str = "qrt_";
+/// Prefix of API keys.
+pub const API_KEY_PREFIX: &str = "qk_";
+/// Characters of an API key kept in clear to tell keys apart: "qk_" and 8 more.
+pub const VISIBLE_KEY_CHARS: usize = 11;
+
+/// What is wrong with a proposed password, if anything.
+pub fn password_problem(password: &str) -> Option<String> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Some(format!("must be at least {MIN_PASSWORD_CHARS} characters"));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Some(format!("must be at most {MAX_PASSWORD_CHARS} characters"));
+    }
+    None
+}
+
+/// Argon2id hash in PHC string form. CPU-heavy: runs on the blocking pool.
+pub async fn hash_password(password: String) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
+            .map_err(|error| anyhow::anyhow!("password hashing failed: {error}"))
+    })
+    .await?
+}
+
+/// Whether `password` matches the PHC hash. A malformed hash never matches.
+pub async fn verify_password(hash: String, password: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// Spends the time of one verification, so unknown user names answer as slowly as
+/// known ones.
+pub async fn burn_verification(password: String) {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let dummy = DUMMY
+        .get_or_init(|| async {
+            hash_password(new_secret()).await.unwrap_or_default()
+        })
+        .await;
+    let _ = verify_password(dummy.clone(), password).await;
+}
+
+/// Lowercase hex SHA-256 of a secret.
+pub fn hash_secret(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Constant-time equality of two hex hashes.
+pub fn same_hash(left: &str, right: &str) -> bool {
+    left.as_bytes().ct_eq(right.as_bytes()).into()
+}
+
+fn random_text(bytes: usize) -> String {
+    let mut buffer = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut buffer);
+    B64.encode(buffer)
+}
+
+/// A new refresh token: `qrt_` and 256 random bits.
+pub fn new_refresh_token() -> String {
+    format!("{REFRESH_PREFIX}{}", random_text(32))
+}
+
+/// A new API key `qk_<8 visible>_<256 random bits>` and its visible prefix.
+pub fn new_api_key() -> (String, String) {
+    let visible: String = random_text(6)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { 'x' })
+        .take(8)
+        .collect();
+    let key = format!("{API_KEY_PREFIX}{visible}_{}", random_text(32));
+    let prefix = key.chars().take(VISIBLE_KEY_CHARS).collect();
+    (key, prefix)
+}
+
+/// The visible prefix of a presented API key, if it is shaped like one.
+pub fn api_key_prefix(key: &str) -> Option<String> {
+    let well_formed = key.starts_with(API_KEY_PREFIX)
+        && key.len() > VISIBLE_KEY_CHARS + 1
+        && key.is_ascii()
+        && key.as_bytes().get(VISIBLE_KEY_CHARS) == Some(&b'_');
+    well_formed.then(|| key[..VISIBLE_KEY_CHARS].to_string())
+}
+
+/// A random secret for the bootstrap admin password or the service key.
+pub fn new_secret() -> String {
+    random_text(24)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn password_hash_verifies_only_the_same_password() {
+        let hash = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password(hash.clone(), "correct horse battery".into()).await);
+        assert!(!verify_password(hash, "correct horse battery!".into()).await);
+        assert!(!verify_password("not a hash".into(), "x".into()).await);
+    }
+
+    #[test]
+    fn password_policy() {
+        assert!(password_problem("short").is_some());
+        assert!(password_problem("twelve chars").is_none());
+        assert!(password_problem(&"x".repeat(300)).is_some());
+    }
+
+    #[test]
+    fn api_keys_have_a_recognisable_prefix() {
+        let (key, prefix) = new_api_key();
+        assert_eq!(api_key_prefix(&key), Some(prefix.clone()));
+        assert!(prefix.starts_with("qk_") && prefix.len() == VISIBLE_KEY_CHARS);
+        assert_ne!(new_api_key().0, key);
+        assert_eq!(api_key_prefix("qk_short"), None);
+        assert_eq!(api_key_prefix("zz_abcdefgh_rest"), None);
+        assert_eq!(api_key_prefix("qk_abcdéfgh_rest"), None);
+    }
+
+    #[test]
+    fn secret_hashes_compare() {
+        let hash = hash_secret("a");
+        assert!(same_hash(&hash, &hash_secret("a")));
+        assert!(!same_hash(&hash, &hash_secret("b")));
+        assert!(new_refresh_token().starts_with(REFRESH_PREFIX));
+    }
+}
