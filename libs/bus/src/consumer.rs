@@ -76,7 +76,13 @@ pub struct Consumer {
 }
 
 impl Consumer {
-    pub(crate) fn new(bus: Bus, topic: &str, group: &str, name: &str, config: ConsumerConfig) -> Self {
+    pub(crate) fn new(
+        bus: Bus,
+        topic: &str,
+        group: &str,
+        name: &str,
+        config: ConsumerConfig,
+    ) -> Self {
         Self {
             bus,
             topic: topic.to_string(),
@@ -179,7 +185,10 @@ impl Consumer {
             .unwrap_or_default())
     }
 
-    async fn claim_idle(&self, connection: &mut ConnectionManager) -> Result<Vec<StreamId>, BusError> {
+    async fn claim_idle(
+        &self,
+        connection: &mut ConnectionManager,
+    ) -> Result<Vec<StreamId>, BusError> {
         let reply: redis::streams::StreamAutoClaimReply = redis::cmd("XAUTOCLAIM")
             .arg(self.bus.stream_key(&self.topic))
             .arg(&self.group)
@@ -248,7 +257,8 @@ impl Consumer {
             Err(HandlerError::Retry(reason)) => {
                 let deliveries = self.deliveries(connection, &entry.id).await?;
                 if deliveries >= self.config.max_deliveries {
-                    self.dead_letter(connection, &message, &reason, deliveries).await?;
+                    self.dead_letter(connection, &message, &reason, deliveries)
+                        .await?;
                 } else {
                     tracing::warn!(topic = %self.topic, id = %entry.id, deliveries, %reason, "handler failed; will retry");
                 }
@@ -257,7 +267,11 @@ impl Consumer {
         Ok(())
     }
 
-    async fn deliveries(&self, connection: &mut ConnectionManager, id: &str) -> Result<u64, BusError> {
+    async fn deliveries(
+        &self,
+        connection: &mut ConnectionManager,
+        id: &str,
+    ) -> Result<u64, BusError> {
         let reply: redis::streams::StreamPendingCountReply = connection
             .xpending_count(self.bus.stream_key(&self.topic), &self.group, id, id, 1)
             .await?;
@@ -294,7 +308,11 @@ impl Consumer {
             )
             .await?;
         let _: i64 = connection
-            .xack(self.bus.stream_key(&self.topic), &self.group, &[&message.id])
+            .xack(
+                self.bus.stream_key(&self.topic),
+                &self.group,
+                &[&message.id],
+            )
             .await?;
         Ok(())
     }

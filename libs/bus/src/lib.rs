@@ -85,7 +85,13 @@ impl Bus {
 
     /// A consumer of `topic` in `group`, identified as `consumer` (keep the name stable
     /// across restarts so the consumer takes back what it was handling).
-    pub fn consumer(&self, topic: &str, group: &str, consumer: &str, config: ConsumerConfig) -> Consumer {
+    pub fn consumer(
+        &self,
+        topic: &str,
+        group: &str,
+        consumer: &str,
+        config: ConsumerConfig,
+    ) -> Consumer {
         Consumer::new(self.clone(), topic, group, consumer, config)
     }
 

@@ -46,7 +46,8 @@ impl Outbox {
         topic: &str,
         event: &T,
     ) -> Result<(), sqlx::Error> {
-        let data = serde_json::to_string(event).map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
+        let data =
+            serde_json::to_string(event).map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
         sqlx::query("INSERT INTO outbox (topic, data) VALUES ($1, $2)")
             .bind(topic)
             .bind(data)

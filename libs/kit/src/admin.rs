@@ -1,6 +1,6 @@
 //! The admin HTTP port: Prometheus metrics, liveness and readiness.
-use std::sync::{Arc, RwLock};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::extract::State;

@@ -29,9 +29,8 @@ impl Kit {
         let entry = catalog.service(service).ok_or_else(|| {
             ConfigError::new("service", format!("{service} is not in the catalog"))
         })?;
-        channel_to(&entry.endpoint()).map_err(|problem| {
-            ConfigError::new(entry.address_env_var(), problem)
-        })
+        channel_to(&entry.endpoint())
+            .map_err(|problem| ConfigError::new(entry.address_env_var(), problem))
     }
 
     /// [`Kit::channel`] with the token and trace context interceptor.
@@ -69,10 +68,10 @@ impl Interceptor for CallerInterceptor {
         let token = current_token()
             .filter(|token| !token.is_empty())
             .or_else(|| self.tokens.current());
-        if let Some(token) = token {
-            if let Ok(value) = MetadataValue::try_from(format!("Bearer {token}")) {
-                request.metadata_mut().insert("authorization", value);
-            }
+        if let Some(token) = token
+            && let Ok(value) = MetadataValue::try_from(format!("Bearer {token}"))
+        {
+            request.metadata_mut().insert("authorization", value);
         }
         for (name, value) in telemetry::current_context_fields() {
             if let (Ok(key), Ok(value)) = (
@@ -112,7 +111,11 @@ impl ServiceTokens {
     }
 
     /// Fetches a token now and then again before it expires, until shutdown.
-    pub(crate) async fn keep_fresh(self, auth_manager: Channel, shutdown: tokio_util::sync::CancellationToken) {
+    pub(crate) async fn keep_fresh(
+        self,
+        auth_manager: Channel,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) {
         let Some(key) = self.key.clone() else { return };
         let mut failures = 0u32;
         loop {

@@ -106,7 +106,11 @@ impl KitConfig {
 
     /// The service key from the environment or its file, if either has one.
     pub fn read_service_key(&self) -> Option<String> {
-        let from_env = self.service_key.as_deref().map(str::trim).filter(|key| !key.is_empty());
+        let from_env = self
+            .service_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|key| !key.is_empty());
         if let Some(key) = from_env {
             return Some(key.to_string());
         }
@@ -146,15 +150,18 @@ pub fn parse<C: Args + FromArgMatches>(
     args: impl IntoIterator<Item = std::ffi::OsString>,
 ) -> Result<Invocation<C>, ParseOutcome> {
     let command = command::<C>(service);
-    let matches = command.try_get_matches_from(args).map_err(|error| {
-        use clap::error::ErrorKind;
-        match error.kind() {
-            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-                ParseOutcome::Info(error.render().to_string())
+    let matches = command
+        .clone()
+        .try_get_matches_from(args)
+        .map_err(|error| {
+            use clap::error::ErrorKind;
+            match error.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    ParseOutcome::Info(error.render().to_string())
+                }
+                _ => ParseOutcome::Bad(name_variable(&command, &error)),
             }
-            _ => ParseOutcome::Bad(first_line(&error.render().to_string())),
-        }
-    })?;
+        })?;
     let kit = KitConfig::from_arg_matches(&matches)
         .map_err(|error| ParseOutcome::Bad(first_line(&error.render().to_string())))?;
     if matches.subcommand_matches("healthcheck").is_some() {
@@ -182,17 +189,47 @@ fn command<C: Args>(service: &'static str) -> Command {
         ));
     command = KitConfig::augment_args(command);
     command = C::augment_args(command);
-    if let Ok(catalog) = quorum_catalog::Catalog::load() {
-        if let Some(entry) = catalog.service(service) {
-            // Built once per process; leaking gives clap the 'static strings it keeps.
-            let grpc: &'static str = Box::leak(entry.default_grpc_addr().to_string().into_boxed_str());
-            let admin: &'static str = Box::leak(entry.default_admin_addr().to_string().into_boxed_str());
-            command = command
-                .mut_arg("grpc_addr", |arg| arg.default_value(grpc))
-                .mut_arg("admin_addr", |arg| arg.default_value(admin));
-        }
+    if let Ok(catalog) = quorum_catalog::Catalog::load()
+        && let Some(entry) = catalog.service(service)
+    {
+        // Built once per process; leaking gives clap the 'static strings it keeps.
+        let grpc: &'static str = Box::leak(entry.default_grpc_addr().to_string().into_boxed_str());
+        let admin: &'static str =
+            Box::leak(entry.default_admin_addr().to_string().into_boxed_str());
+        command = command
+            .mut_arg("grpc_addr", |arg| arg.default_value(grpc))
+            .mut_arg("admin_addr", |arg| arg.default_value(admin));
     }
     command
+}
+
+/// The error's first line, led by the environment variable of the setting at fault.
+fn name_variable(command: &Command, error: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let line = first_line(&error.render().to_string());
+    let line = line.strip_prefix("error: ").unwrap_or(&line).to_string();
+    let flags: Vec<String> = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(flag)) => vec![flag.clone()],
+        Some(ContextValue::Strings(flags)) => flags.clone(),
+        _ => return line,
+    };
+    let variables: Vec<String> = flags
+        .iter()
+        .map(|flag| variable_of(command, flag).unwrap_or_else(|| flag.clone()))
+        .collect();
+    if error.kind() == ErrorKind::MissingRequiredArgument {
+        return format!("{} must be set", variables.join(", "));
+    }
+    format!("{}: {line}", variables.join(", "))
+}
+
+fn variable_of(command: &Command, flag: &str) -> Option<String> {
+    let long = flag.split_whitespace().next()?.strip_prefix("--")?;
+    command
+        .get_arguments()
+        .find(|arg| arg.get_long() == Some(long))
+        .and_then(|arg| arg.get_env())
+        .map(|env| env.to_string_lossy().to_string())
 }
 
 fn first_line(rendered: &str) -> String {
@@ -222,7 +259,15 @@ mod tests {
     fn flags_parse_into_both_configs() {
         let parsed = parse::<Own>(
             "demo",
-            args(&["demo", "--grpc-addr", "127.0.0.1:1", "--admin-addr", "127.0.0.1:2", "--limit", "9"]),
+            args(&[
+                "demo",
+                "--grpc-addr",
+                "127.0.0.1:1",
+                "--admin-addr",
+                "127.0.0.1:2",
+                "--limit",
+                "9",
+            ]),
         );
         match parsed {
             Ok(Invocation::Serve(kit, own)) => {
@@ -237,13 +282,43 @@ mod tests {
     fn bad_value_is_one_line_naming_the_setting() {
         let parsed = parse::<Own>(
             "demo",
-            args(&["demo", "--grpc-addr", "nowhere", "--admin-addr", "127.0.0.1:2"]),
+            args(&[
+                "demo",
+                "--grpc-addr",
+                "nowhere",
+                "--admin-addr",
+                "127.0.0.1:2",
+            ]),
         );
         match parsed {
             Err(ParseOutcome::Bad(line)) => {
-                assert!(line.contains("grpc-addr"), "{line}");
+                assert!(line.starts_with("QUORUM_GRPC_ADDR: "), "{line}");
                 assert!(!line.contains('\n'));
             }
+            _ => panic!("expected a bad configuration"),
+        }
+    }
+
+    #[derive(Debug, Args)]
+    struct NeedsUrl {
+        #[arg(long, env = "DEMO_DATABASE_URL")]
+        database_url: String,
+    }
+
+    #[test]
+    fn missing_setting_is_named_by_its_variable() {
+        let parsed = parse::<NeedsUrl>(
+            "demo",
+            args(&[
+                "demo",
+                "--grpc-addr",
+                "127.0.0.1:1",
+                "--admin-addr",
+                "127.0.0.1:2",
+            ]),
+        );
+        match parsed {
+            Err(ParseOutcome::Bad(line)) => assert_eq!(line, "DEMO_DATABASE_URL must be set"),
             _ => panic!("expected a bad configuration"),
         }
     }
@@ -263,7 +338,14 @@ mod tests {
     fn healthcheck_subcommand_is_recognised() {
         let parsed = parse::<Own>(
             "demo",
-            args(&["demo", "--grpc-addr", "127.0.0.1:1", "--admin-addr", "127.0.0.1:2", "healthcheck"]),
+            args(&[
+                "demo",
+                "--grpc-addr",
+                "127.0.0.1:1",
+                "--admin-addr",
+                "127.0.0.1:2",
+                "healthcheck",
+            ]),
         );
         assert!(matches!(parsed, Ok(Invocation::HealthCheck(_))));
     }

@@ -44,7 +44,11 @@ impl FieldErrors {
         for (field, problem) in &self.violations {
             details.add_bad_request_violation(field.clone(), problem.clone());
         }
-        Err(Status::with_error_details(Code::InvalidArgument, message, details))
+        Err(Status::with_error_details(
+            Code::InvalidArgument,
+            message,
+            details,
+        ))
     }
 }
 
@@ -61,7 +65,9 @@ pub fn invalid_field(field: &str, problem: impl Into<String>) -> Status {
 /// Logs an unexpected error in full and returns INTERNAL without its details.
 pub fn internal(context: &str, error: impl std::fmt::Display) -> Status {
     tracing::error!(error = %error, "{context}");
-    Status::internal(format!("{context}; the error was logged with this call's request id"))
+    Status::internal(format!(
+        "{context}; the error was logged with this call's request id"
+    ))
 }
 
 /// UNAVAILABLE for a dependency that is down, logged.

@@ -91,7 +91,11 @@ impl Kit {
     }
 
     pub(crate) fn key_source(&self) -> Option<Arc<dyn KeySource>> {
-        self.inner.key_source.lock().ok().and_then(|slot| slot.clone())
+        self.inner
+            .key_source
+            .lock()
+            .ok()
+            .and_then(|slot| slot.clone())
     }
 
     pub(crate) fn service_tokens(&self) -> &ServiceTokens {

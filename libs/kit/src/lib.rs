@@ -15,6 +15,7 @@ pub mod healthcheck;
 mod kit;
 pub mod layers;
 pub mod metrics;
+pub mod reflection;
 mod run;
 pub mod server;
 pub mod telemetry;

@@ -41,8 +41,8 @@ impl Metrics {
         let handled = Family::<MethodCode, Counter>::default();
         let latency = Family::<MethodOnly, Histogram>::new_with_constructor(|| {
             Histogram::new([
-                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                0.5, 1.0, 2.5, 5.0, 10.0,
+                0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
+                1.0, 2.5, 5.0, 10.0,
             ])
         });
         let in_flight = Gauge::default();
@@ -146,10 +146,18 @@ mod tests {
         metrics.call_finished("/a.B/C", "OK", Duration::from_millis(3));
         let text = metrics.encode();
         assert!(
-            text.contains(r#"grpc_server_handled_total{service="demo",method="/a.B/C",code="OK"} 1"#),
+            text.contains(
+                r#"grpc_server_handled_total{service="demo",method="/a.B/C",code="OK"} 1"#
+            ),
             "{text}"
         );
-        assert!(text.contains("grpc_server_handling_seconds_count"), "{text}");
-        assert!(text.contains(r#"grpc_server_in_flight{service="demo"} 0"#), "{text}");
+        assert!(
+            text.contains("grpc_server_handling_seconds_count"),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"grpc_server_in_flight{service="demo"} 0"#),
+            "{text}"
+        );
     }
 }

@@ -46,6 +46,7 @@ impl Service {
     }
 
     /// Adds a generated tonic server (e.g. `AuthServiceServer::new(handler)`).
+    #[allow(clippy::should_implement_trait)]
     pub fn add<S>(mut self, service: S) -> Self
     where
         S: TowerService<Request<Body>, Response = Response<Body>, Error = Infallible>
@@ -105,16 +106,21 @@ where
     F: std::future::Future<Output = anyhow::Result<Service>>,
 {
     let (reporter, health_service) = tonic_health::server::health_reporter();
-    reporter.set_service_status("", ServingStatus::NotServing).await;
+    reporter
+        .set_service_status("", ServingStatus::NotServing)
+        .await;
     let readiness = Readiness::default();
     let shutdown = kit.shutdown_token();
     let extra_routes = admin::ExtraRoutes::default();
+    // The admin port outlives the drain, so balancers can read /readyz = 503 meanwhile.
+    let admin_stop = tokio_util::sync::CancellationToken::new();
+    let _stop_admin_on_return = admin_stop.clone().drop_guard();
     let admin = admin::serve(
         listeners.admin,
         kit.metrics().clone(),
         readiness.clone(),
         extra_routes.clone(),
-        shutdown.clone(),
+        admin_stop.clone(),
     );
     let admin_task = tokio::spawn(admin);
     let grpc_listener = Arc::new(listeners.grpc);
@@ -128,7 +134,6 @@ where
         built = starting => built,
         () = shutdown.cancelled() => {
             starting_server.abort();
-            admin_task.abort();
             return Ok(());
         }
     };
@@ -136,10 +141,7 @@ where
     let _ = starting_server.await;
     let service = match service {
         Ok(service) => service,
-        Err(error) => {
-            admin_task.abort();
-            return Err(error);
-        }
+        Err(error) => return Err(error),
     };
 
     if let Some(router) = service.admin_routes {
@@ -147,7 +149,9 @@ where
     }
     let keys = key_source(&kit)?;
     if kit.config().auth == AuthMode::Disabled {
-        tracing::warn!("QUORUM_AUTH=disabled: every call is accepted as an anonymous admin. Never run this way outside local development.");
+        tracing::warn!(
+            "QUORUM_AUTH=disabled: every call is accepted as an anonymous admin. Never run this way outside local development."
+        );
     }
     start_service_token_refresh(&kit);
 
@@ -200,9 +204,13 @@ where
     })
     .await;
     if drained.is_err() {
-        tracing::warn!(grace_ms = grace.as_millis() as u64, "grace period over; abandoning unfinished work");
+        tracing::warn!(
+            grace_ms = grace.as_millis() as u64,
+            "grace period over; abandoning unfinished work"
+        );
     }
-    admin_task.abort();
+    admin_stop.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(1), admin_task).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -210,7 +218,9 @@ where
 /// Answers health (NOT_SERVING) and reflection while the service starts.
 async fn serve_health_only(
     listener: Arc<TcpListener>,
-    health: tonic_health::pb::health_server::HealthServer<impl tonic_health::pb::health_server::Health>,
+    health: tonic_health::pb::health_server::HealthServer<
+        impl tonic_health::pb::health_server::Health,
+    >,
     stop: tokio_util::sync::CancellationToken,
 ) {
     let served = Server::builder()

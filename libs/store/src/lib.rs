@@ -111,9 +111,11 @@ async fn migrate(pool: &PgPool, schema: &str, migrator: &Migrator) -> Result<(),
         .await?;
     let outcome = async {
         // The schema name was checked to be [a-z0-9_]+, so quoting it is safe.
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"")))
-            .execute(&mut *connection)
-            .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+        )))
+        .execute(&mut *connection)
+        .await?;
         migrator.run(&mut *connection).await?;
         Ok::<(), StoreError>(())
     }
@@ -141,11 +143,13 @@ pub async fn enable_hypertable(
     if available.is_none() {
         return Ok(false);
     }
-    sqlx::query("SELECT create_hypertable($1::regclass, $2, if_not_exists => TRUE, migrate_data => TRUE)")
-        .bind(table)
-        .bind(time_column)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "SELECT create_hypertable($1::regclass, $2, if_not_exists => TRUE, migrate_data => TRUE)",
+    )
+    .bind(table)
+    .bind(time_column)
+    .execute(pool)
+    .await?;
     Ok(true)
 }
 
@@ -156,6 +160,9 @@ mod tests {
     #[test]
     fn schema_names_follow_service_names() {
         assert_eq!(schema_name("audit-logger"), "audit_logger");
-        assert_eq!(StoreConfig::for_service("auth-manager", "postgres://x").schema, "auth_manager");
+        assert_eq!(
+            StoreConfig::for_service("auth-manager", "postgres://x").schema,
+            "auth_manager"
+        );
     }
 }

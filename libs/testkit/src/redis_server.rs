@@ -14,7 +14,8 @@ pub struct TestRedis {
 impl TestRedis {
     /// Starts redis-server. Panics with how to install it when it is missing.
     pub async fn start() -> Self {
-        let directory = std::env::temp_dir().join(format!("quorum-redis-{}", uuid::Uuid::new_v4().simple()));
+        let directory =
+            std::env::temp_dir().join(format!("quorum-redis-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&directory)
             .unwrap_or_else(|error| panic!("cannot create {}: {error}", directory.display()));
         let socket = directory.join("redis.sock");
@@ -48,7 +49,16 @@ impl TestRedis {
         let child = Command::new("redis-server")
             .args(["--port", "0", "--unixsocket"])
             .arg(&self.socket)
-            .args(["--unixsocketperm", "700", "--appendonly", "yes", "--appendfsync", "always", "--save", ""])
+            .args([
+                "--unixsocketperm",
+                "700",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
             .arg("--dir")
             .arg(&self.directory)
             .stdout(Stdio::null())

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
-use quorum_kit::auth::token::{self, Claims};
 use quorum_kit::auth::StaticKeys;
+use quorum_kit::auth::token::{self, Claims};
 use quorum_kit::{Kit, KitConfig, Listeners, Service};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -41,7 +41,10 @@ impl TestServer {
         let kit = Kit::new(name, config);
         let signer = SigningKey::from_bytes(&rand_seed());
         let kid = token::key_id(&signer.verifying_key());
-        kit.set_key_source(Arc::new(StaticKeys::new([(kid.clone(), signer.verifying_key())])));
+        kit.set_key_source(Arc::new(StaticKeys::new([(
+            kid.clone(),
+            signer.verifying_key(),
+        )])));
         // Built here rather than inside the spawned server: start functions hold database
         // borrows across awaits, which the compiler cannot always prove Send.
         let service = build(kit.clone())
@@ -112,10 +115,10 @@ impl TestServer {
                     service: String::new(),
                 })
                 .await;
-            if let Ok(response) = answer {
-                if response.into_inner().status() == ServingStatus::Serving {
-                    return;
-                }
+            if let Ok(response) = answer
+                && response.into_inner().status() == ServingStatus::Serving
+            {
+                return;
             }
             if let Some(task) = &self.task {
                 assert!(!task.is_finished(), "the service stopped while starting");

@@ -78,13 +78,23 @@ impl Record {
 
     /// The hash the record's content should have.
     pub fn recomputed_hash(&self) -> String {
-        record_hash(self.sequence, &self.event, self.recorded_at_ms, &self.prev_hash)
+        record_hash(
+            self.sequence,
+            &self.event,
+            self.recorded_at_ms,
+            &self.prev_hash,
+        )
     }
 }
 
 /// Lowercase hex SHA-256 of [`canonical_bytes`].
 pub fn record_hash(sequence: u64, event: &Event, recorded_at_ms: i64, prev_hash: &str) -> String {
-    hex::encode(Sha256::digest(canonical_bytes(sequence, event, recorded_at_ms, prev_hash)))
+    hex::encode(Sha256::digest(canonical_bytes(
+        sequence,
+        event,
+        recorded_at_ms,
+        prev_hash,
+    )))
 }
 
 /// The bytes that are hashed: every field as an 8-byte big-endian length followed by its
@@ -92,7 +102,12 @@ pub fn record_hash(sequence: u64, event: &Event, recorded_at_ms: i64, prev_hash:
 /// signed ones). Fields in order: the tag `quorum.audit.v1`, sequence, event_id, actor,
 /// action, resource, outcome name, occurred_at_ms, source_service, source_address,
 /// details_json (canonical), recorded_at_ms, prev_hash.
-pub fn canonical_bytes(sequence: u64, event: &Event, recorded_at_ms: i64, prev_hash: &str) -> Vec<u8> {
+pub fn canonical_bytes(
+    sequence: u64,
+    event: &Event,
+    recorded_at_ms: i64,
+    prev_hash: &str,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(256 + event.details_json.len());
     field(&mut out, ENCODING_TAG.as_bytes());
     field(&mut out, &sequence.to_be_bytes());
@@ -175,8 +190,21 @@ mod tests {
     fn hash_is_lowercase_hex_sha256_and_stable() {
         let hash = record_hash(1, &event(), 5, GENESIS_HASH);
         assert_eq!(hash.len(), 64);
-        assert!(hash.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+        assert!(
+            hash.chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        );
         assert_eq!(hash, record_hash(1, &event(), 5, GENESIS_HASH));
+    }
+
+    /// Computed by the Python snippet in the README, independently of this code. If this
+    /// changes, every stored chain stops verifying.
+    #[test]
+    fn hash_matches_the_reference_vector() {
+        assert_eq!(
+            record_hash(1, &event(), 5, GENESIS_HASH),
+            "2e161918e509501601a184e776f15bff47b3bff58e425295a1a40ba135251fa0"
+        );
     }
 
     #[test]
@@ -186,7 +214,10 @@ mod tests {
         assert_eq!(&bytes[8..8 + ENCODING_TAG.len()], ENCODING_TAG.as_bytes());
         let sequence_at = 8 + ENCODING_TAG.len();
         assert_eq!(&bytes[sequence_at..sequence_at + 8], &8u64.to_be_bytes());
-        assert_eq!(&bytes[sequence_at + 8..sequence_at + 16], &1u64.to_be_bytes());
+        assert_eq!(
+            &bytes[sequence_at + 8..sequence_at + 16],
+            &1u64.to_be_bytes()
+        );
         assert!(bytes.ends_with(GENESIS_HASH.as_bytes()));
     }
 
@@ -198,7 +229,10 @@ mod tests {
         let mut right = event();
         right.actor = "a".into();
         right.action = "bc".into();
-        assert_ne!(record_hash(1, &left, 5, GENESIS_HASH), record_hash(1, &right, 5, GENESIS_HASH));
+        assert_ne!(
+            record_hash(1, &left, 5, GENESIS_HASH),
+            record_hash(1, &right, 5, GENESIS_HASH)
+        );
     }
 
     #[test]
@@ -239,8 +273,12 @@ mod tests {
     #[test]
     fn canonical_json_sorts_keys_recursively_and_drops_whitespace() {
         let value: serde_json::Value =
-            serde_json::from_str(r#"{ "b": [1, {"z": "é", "a": null}], "a": true, "c": 1.5 }"#).unwrap();
-        assert_eq!(canonical_json(&value), r#"{"a":true,"b":[1,{"a":null,"z":"é"}],"c":1.5}"#);
+            serde_json::from_str(r#"{ "b": [1, {"z": "é", "a": null}], "a": true, "c": 1.5 }"#)
+                .unwrap();
+        assert_eq!(
+            canonical_json(&value),
+            r#"{"a":true,"b":[1,{"a":null,"z":"é"}],"c":1.5}"#
+        );
     }
 
     #[test]

@@ -6,10 +6,10 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
+use quorum_kit::CancellationToken;
 use rand::RngCore;
 use sqlx::PgPool;
 use tokio::sync::Notify;
-use quorum_kit::CancellationToken;
 
 use crate::store::{self, CheckpointRow};
 
@@ -42,7 +42,11 @@ impl Signer {
 
     /// Base64url (no padding) Ed25519 signature over `"<sequence>:<hash>"`.
     pub fn sign(&self, sequence: u64, hash: &str) -> String {
-        B64.encode(self.key.sign(signed_message(sequence, hash).as_bytes()).to_bytes())
+        B64.encode(
+            self.key
+                .sign(signed_message(sequence, hash).as_bytes())
+                .to_bytes(),
+        )
     }
 }
 
@@ -77,15 +81,20 @@ pub fn parse_seed(text: &str) -> Option<[u8; 32]> {
 }
 
 /// The configured key, or the one stored in the database (made on first start).
-pub async fn load_signer(pool: &PgPool, configured: Option<[u8; 32]>, now_ms: i64) -> anyhow::Result<Signer> {
+pub async fn load_signer(
+    pool: &PgPool,
+    configured: Option<[u8; 32]>,
+    now_ms: i64,
+) -> anyhow::Result<Signer> {
     if let Some(seed) = configured {
         return Ok(Signer::from_seed(seed));
     }
     let mut fresh = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut fresh);
     let stored = store::signing_seed(pool, &hex::encode(fresh), now_ms).await?;
-    let seed = parse_seed(&stored)
-        .ok_or_else(|| anyhow::anyhow!("the stored checkpoint signing key is not a 32-byte hex seed"))?;
+    let seed = parse_seed(&stored).ok_or_else(|| {
+        anyhow::anyhow!("the stored checkpoint signing key is not a 32-byte hex seed")
+    })?;
     Ok(Signer::from_seed(seed))
 }
 
@@ -114,12 +123,19 @@ impl Trigger {
 }
 
 /// Writes a checkpoint of the current head if it moved since the newest checkpoint.
-pub async fn checkpoint_now(pool: &PgPool, signer: &Signer, now_ms: i64) -> Result<Option<CheckpointRow>, sqlx::Error> {
+pub async fn checkpoint_now(
+    pool: &PgPool,
+    signer: &Signer,
+    now_ms: i64,
+) -> Result<Option<CheckpointRow>, sqlx::Error> {
     let Some((sequence, hash)) = store::head(pool).await? else {
         return Ok(None);
     };
     let newest = store::list_checkpoints(pool, 1).await?;
-    if newest.first().is_some_and(|checkpoint| checkpoint.sequence >= sequence) {
+    if newest
+        .first()
+        .is_some_and(|checkpoint| checkpoint.sequence >= sequence)
+    {
         return Ok(None);
     }
     let checkpoint = CheckpointRow {
@@ -134,7 +150,13 @@ pub async fn checkpoint_now(pool: &PgPool, signer: &Signer, now_ms: i64) -> Resu
 }
 
 /// Writes checkpoints until `shutdown`, then one last one.
-pub async fn run(pool: PgPool, signer: Signer, interval: Duration, trigger: Trigger, shutdown: CancellationToken) {
+pub async fn run(
+    pool: PgPool,
+    signer: Signer,
+    interval: Duration,
+    trigger: Trigger,
+    shutdown: CancellationToken,
+) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ticker.tick().await;
@@ -166,10 +188,25 @@ mod tests {
         let signer = Signer::from_seed([7; 32]);
         let hash = "ab".repeat(32);
         let signature = signer.sign(5, &hash);
-        assert!(signature_is_valid(&signer.public_key(), 5, &hash, &signature));
-        assert!(!signature_is_valid(&signer.public_key(), 6, &hash, &signature));
+        assert!(signature_is_valid(
+            &signer.public_key(),
+            5,
+            &hash,
+            &signature
+        ));
+        assert!(!signature_is_valid(
+            &signer.public_key(),
+            6,
+            &hash,
+            &signature
+        ));
         let other = Signer::from_seed([8; 32]);
-        assert!(!signature_is_valid(&other.public_key(), 5, &hash, &signature));
+        assert!(!signature_is_valid(
+            &other.public_key(),
+            5,
+            &hash,
+            &signature
+        ));
         assert!(!signature_is_valid("??", 5, &hash, &signature));
     }
 

@@ -26,7 +26,12 @@ pub async fn run(settings: BusSettings, ledger: Ledger, shutdown: CancellationTo
         return;
     };
     tracing::info!(topic = AUDIT_TOPIC, group = GROUP, consumer = %settings.consumer_name, "consuming audit events");
-    let consumer = bus.consumer(AUDIT_TOPIC, GROUP, &settings.consumer_name, ConsumerConfig::default());
+    let consumer = bus.consumer(
+        AUDIT_TOPIC,
+        GROUP,
+        &settings.consumer_name,
+        ConsumerConfig::default(),
+    );
     consumer
         .run(shutdown, |message| {
             let ledger = ledger.clone();
@@ -46,7 +51,9 @@ pub async fn handle(ledger: &Ledger, message: &Message) -> Result<(), HandlerErr
             tracing::debug!(%event_id, sequence = appended.record.sequence, duplicate = appended.duplicate, "audit event stored");
             Ok(())
         }
-        Err(error) => Err(HandlerError::Retry(format!("cannot store audit event {event_id}: {error}"))),
+        Err(error) => Err(HandlerError::Retry(format!(
+            "cannot store audit event {event_id}: {error}"
+        ))),
     }
 }
 

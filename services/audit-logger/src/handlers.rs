@@ -23,7 +23,10 @@ impl AuditHandler {
 
 #[tonic::async_trait]
 impl AuditService for AuditHandler {
-    async fn append(&self, request: Request<pb::AppendRequest>) -> Result<Response<pb::AppendResponse>, Status> {
+    async fn append(
+        &self,
+        request: Request<pb::AppendRequest>,
+    ) -> Result<Response<pb::AppendResponse>, Status> {
         let event = validate::event(request.get_ref().event.as_ref(), now_ms())?;
         let appended = self
             .ledger
@@ -36,7 +39,10 @@ impl AuditService for AuditHandler {
         }))
     }
 
-    async fn query(&self, request: Request<pb::QueryRequest>) -> Result<Response<pb::QueryResponse>, Status> {
+    async fn query(
+        &self,
+        request: Request<pb::QueryRequest>,
+    ) -> Result<Response<pb::QueryResponse>, Status> {
         let filter = validate::query(request.get_ref())?;
         let mut records = store::query(self.ledger.pool(), &filter)
             .await
@@ -84,7 +90,10 @@ impl AuditService for AuditHandler {
                 response.message = finding.message;
             }
             None => {
-                response.message = format!("{} records checked; the chain is intact", response.checked_records);
+                response.message = format!(
+                    "{} records checked; the chain is intact",
+                    response.checked_records
+                );
             }
         }
         Ok(Response::new(response))
@@ -107,7 +116,9 @@ impl AuditService for AuditHandler {
 /// UNAVAILABLE when Postgres cannot be reached, INTERNAL otherwise.
 fn database_error(context: &str, error: sqlx::Error) -> Status {
     match error {
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => unavailable("postgres", error),
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+            unavailable("postgres", error)
+        }
         other => internal(context, other),
     }
 }

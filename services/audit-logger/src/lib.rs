@@ -43,10 +43,18 @@ pub struct Config {
     #[arg(long, env = "HOSTNAME", default_value = "audit-logger-1")]
     pub consumer_name: String,
     /// Seconds between checkpoints (written only when the chain grew).
-    #[arg(long, env = "QUORUM_AUDIT_CHECKPOINT_INTERVAL_SECS", default_value_t = 60)]
+    #[arg(
+        long,
+        env = "QUORUM_AUDIT_CHECKPOINT_INTERVAL_SECS",
+        default_value_t = 60
+    )]
     pub checkpoint_interval_secs: u64,
     /// Also write a checkpoint every this many records; 0 leaves it to the timer.
-    #[arg(long, env = "QUORUM_AUDIT_CHECKPOINT_EVERY_RECORDS", default_value_t = 1000)]
+    #[arg(
+        long,
+        env = "QUORUM_AUDIT_CHECKPOINT_EVERY_RECORDS",
+        default_value_t = 1000
+    )]
     pub checkpoint_every_records: u64,
     /// Hex Ed25519 seed (64 characters) that signs checkpoints; unset: a key generated
     /// on first start and kept in the database.
@@ -77,7 +85,9 @@ pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
     let pool = quorum_store::connect(&store_config, &MIGRATOR)
         .await
         .map_err(|error| match error {
-            StoreError::BadUrl(problem) => anyhow::Error::new(ConfigError::new("DATABASE_URL", problem)),
+            StoreError::BadUrl(problem) => {
+                anyhow::Error::new(ConfigError::new("DATABASE_URL", problem))
+            }
             other => anyhow::Error::new(other),
         })?;
     let signer = checkpoint::load_signer(&pool, signing_seed, now_ms()).await?;
@@ -95,7 +105,10 @@ pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
         prefix: config.bus_prefix.clone(),
         consumer_name: config.consumer_name.clone(),
     };
-    kit.spawn("audit-consumer", consumer::run(settings, ledger.clone(), kit.shutdown_token()));
+    kit.spawn(
+        "audit-consumer",
+        consumer::run(settings, ledger.clone(), kit.shutdown_token()),
+    );
 
     let reader = ["auditor", "admin"];
     let policy = AuthPolicy::new()
@@ -112,22 +125,42 @@ pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
 fn check(config: &Config) -> Result<Option<[u8; 32]>, ConfigError> {
     let url = config.database_url.trim();
     if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        return Err(ConfigError::new("DATABASE_URL", "must be a postgres:// URL"));
+        return Err(ConfigError::new(
+            "DATABASE_URL",
+            "must be a postgres:// URL",
+        ));
     }
     let redis_schemes = ["redis://", "rediss://", "redis+unix://", "unix://"];
-    if !redis_schemes.iter().any(|scheme| config.redis_url.starts_with(scheme)) {
-        return Err(ConfigError::new("REDIS_URL", "must be a redis:// (or rediss://, redis+unix://) URL"));
+    if !redis_schemes
+        .iter()
+        .any(|scheme| config.redis_url.starts_with(scheme))
+    {
+        return Err(ConfigError::new(
+            "REDIS_URL",
+            "must be a redis:// (or rediss://, redis+unix://) URL",
+        ));
     }
     if config.bus_prefix.trim().is_empty() {
         return Err(ConfigError::new("QUORUM_BUS_PREFIX", "must not be empty"));
     }
     if config.consumer_name.trim().is_empty() {
-        return Err(ConfigError::new("HOSTNAME", "must not be empty (it names this bus consumer)"));
+        return Err(ConfigError::new(
+            "HOSTNAME",
+            "must not be empty (it names this bus consumer)",
+        ));
     }
     if config.checkpoint_interval_secs == 0 {
-        return Err(ConfigError::new("QUORUM_AUDIT_CHECKPOINT_INTERVAL_SECS", "must be at least 1"));
+        return Err(ConfigError::new(
+            "QUORUM_AUDIT_CHECKPOINT_INTERVAL_SECS",
+            "must be at least 1",
+        ));
     }
-    match config.signing_key.as_deref().map(str::trim).filter(|key| !key.is_empty()) {
+    match config
+        .signing_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|key| !key.is_empty())
+    {
         None => Ok(None),
         Some(text) => checkpoint::parse_seed(text).map(Some).ok_or_else(|| {
             ConfigError::new(
@@ -156,11 +189,18 @@ mod tests {
 
     #[test]
     fn bad_values_name_their_variable() {
-        let cases: Vec<(fn(&mut Config), &str)> = vec![
+        type Edit = fn(&mut Config);
+        let cases: Vec<(Edit, &str)> = vec![
             (|c| c.database_url = "mysql://x".into(), "DATABASE_URL"),
             (|c| c.redis_url = "http://x".into(), "REDIS_URL"),
-            (|c| c.checkpoint_interval_secs = 0, "QUORUM_AUDIT_CHECKPOINT_INTERVAL_SECS"),
-            (|c| c.signing_key = Some("abc".into()), "QUORUM_AUDIT_SIGNING_KEY"),
+            (
+                |c| c.checkpoint_interval_secs = 0,
+                "QUORUM_AUDIT_CHECKPOINT_INTERVAL_SECS",
+            ),
+            (
+                |c| c.signing_key = Some("abc".into()),
+                "QUORUM_AUDIT_SIGNING_KEY",
+            ),
         ];
         for (edit, variable) in cases {
             let mut bad = config();

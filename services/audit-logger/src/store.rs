@@ -51,11 +51,15 @@ pub async fn append(pool: &PgPool, event: Event, now_ms: i64) -> Result<Appended
             duplicate: true,
         });
     }
-    let head = sqlx::query("SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1")
-        .fetch_optional(&mut *transaction)
-        .await?;
+    let head =
+        sqlx::query("SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1")
+            .fetch_optional(&mut *transaction)
+            .await?;
     let (sequence, prev_hash) = match head {
-        Some(row) => (to_u64(row.try_get("sequence")?) + 1, row.try_get::<String, _>("hash")?),
+        Some(row) => (
+            to_u64(row.try_get("sequence")?) + 1,
+            row.try_get::<String, _>("hash")?,
+        ),
         None => (1, GENESIS_HASH.to_string()),
     };
     let record = Record::seal(sequence, event, now_ms, prev_hash);
@@ -100,7 +104,8 @@ pub async fn query(pool: &PgPool, filter: &QueryFilter) -> Result<Vec<Record>, s
     ];
     for (column, value) in texts {
         if let Some(value) = value {
-            sql.push(format!(" AND {column} = ")).push_bind(value.clone());
+            sql.push(format!(" AND {column} = "))
+                .push_bind(value.clone());
         }
     }
     if let Some(outcome) = filter.outcome {
@@ -119,7 +124,12 @@ pub async fn query(pool: &PgPool, filter: &QueryFilter) -> Result<Vec<Record>, s
 }
 
 /// Up to `limit` records with `from <= sequence <= to`, in order.
-pub async fn range(pool: &PgPool, from: u64, to: u64, limit: u32) -> Result<Vec<Record>, sqlx::Error> {
+pub async fn range(
+    pool: &PgPool,
+    from: u64,
+    to: u64,
+    limit: u32,
+) -> Result<Vec<Record>, sqlx::Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {RECORD_COLUMNS} FROM audit_records WHERE sequence >= $1 AND sequence <= $2 \
          ORDER BY sequence LIMIT $3"
@@ -134,9 +144,10 @@ pub async fn range(pool: &PgPool, from: u64, to: u64, limit: u32) -> Result<Vec<
 
 /// The last record's sequence and hash.
 pub async fn head(pool: &PgPool) -> Result<Option<(u64, String)>, sqlx::Error> {
-    let row = sqlx::query("SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1")
-        .fetch_optional(pool)
-        .await?;
+    let row =
+        sqlx::query("SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1")
+            .fetch_optional(pool)
+            .await?;
     row.map(|row| Ok((to_u64(row.try_get("sequence")?), row.try_get("hash")?)))
         .transpose()
 }
@@ -150,7 +161,10 @@ pub async fn hash_at(pool: &PgPool, sequence: u64) -> Result<Option<String>, sql
 }
 
 /// Stores a checkpoint; a second one for the same sequence is ignored.
-pub async fn insert_checkpoint(pool: &PgPool, checkpoint: &CheckpointRow) -> Result<(), sqlx::Error> {
+pub async fn insert_checkpoint(
+    pool: &PgPool,
+    checkpoint: &CheckpointRow,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO checkpoints (sequence, hash, created_at_ms, signature, public_key) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sequence) DO NOTHING",
@@ -166,7 +180,10 @@ pub async fn insert_checkpoint(pool: &PgPool, checkpoint: &CheckpointRow) -> Res
 }
 
 /// The newest `limit` checkpoints, newest first.
-pub async fn list_checkpoints(pool: &PgPool, limit: u32) -> Result<Vec<CheckpointRow>, sqlx::Error> {
+pub async fn list_checkpoints(
+    pool: &PgPool,
+    limit: u32,
+) -> Result<Vec<CheckpointRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT sequence, hash, created_at_ms, signature, public_key FROM checkpoints \
          ORDER BY sequence DESC LIMIT $1",
@@ -178,7 +195,11 @@ pub async fn list_checkpoints(pool: &PgPool, limit: u32) -> Result<Vec<Checkpoin
 }
 
 /// Checkpoints with `from <= sequence <= to`, in order.
-pub async fn checkpoints_between(pool: &PgPool, from: u64, to: u64) -> Result<Vec<CheckpointRow>, sqlx::Error> {
+pub async fn checkpoints_between(
+    pool: &PgPool,
+    from: u64,
+    to: u64,
+) -> Result<Vec<CheckpointRow>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT sequence, hash, created_at_ms, signature, public_key FROM checkpoints \
          WHERE sequence >= $1 AND sequence <= $2 ORDER BY sequence",
@@ -191,7 +212,11 @@ pub async fn checkpoints_between(pool: &PgPool, from: u64, to: u64) -> Result<Ve
 }
 
 /// The stored signing key seed (hex), storing `fresh_hex` first if there is none.
-pub async fn signing_seed(pool: &PgPool, fresh_hex: &str, now_ms: i64) -> Result<String, sqlx::Error> {
+pub async fn signing_seed(
+    pool: &PgPool,
+    fresh_hex: &str,
+    now_ms: i64,
+) -> Result<String, sqlx::Error> {
     sqlx::query(
         "INSERT INTO signing_key (id, seed_hex, created_at_ms) VALUES (1, $1, $2) \
          ON CONFLICT (id) DO NOTHING",

@@ -40,7 +40,11 @@ pub fn event(event: Option<&pb::AuditEvent>, now_ms: i64) -> Result<Event, Statu
         Ok(pb::Outcome::Denied) => Some(Outcome::Denied),
         Ok(pb::Outcome::Unspecified) | Err(_) => None,
     };
-    errors.check(outcome.is_some(), "event.outcome", "must be SUCCESS, FAILURE or DENIED");
+    errors.check(
+        outcome.is_some(),
+        "event.outcome",
+        "must be SUCCESS, FAILURE or DENIED",
+    );
     let details = details(&event.details_json, &mut errors);
     let checked = Event {
         event_id: event.event_id.clone(),
@@ -48,7 +52,11 @@ pub fn event(event: Option<&pb::AuditEvent>, now_ms: i64) -> Result<Event, Statu
         action: event.action.clone(),
         resource: event.resource.clone(),
         outcome: outcome.unwrap_or(Outcome::Failure),
-        occurred_at_ms: if event.occurred_at_unix_ms == 0 { now_ms } else { event.occurred_at_unix_ms },
+        occurred_at_ms: if event.occurred_at_unix_ms == 0 {
+            now_ms
+        } else {
+            event.occurred_at_unix_ms
+        },
         source_service: event.source_service.clone(),
         source_address: event.source_address.clone(),
         details_json: details.unwrap_or_default(),
@@ -77,7 +85,11 @@ pub fn bus_event(event: &quorum_bus::events::AuditEvent, now_ms: i64) -> Result<
             AuditOutcome::Failure => Outcome::Failure,
             AuditOutcome::Denied => Outcome::Denied,
         },
-        occurred_at_ms: if event.occurred_at_ms == 0 { now_ms } else { event.occurred_at_ms },
+        occurred_at_ms: if event.occurred_at_ms == 0 {
+            now_ms
+        } else {
+            event.occurred_at_ms
+        },
         source_service: event.source_service.clone(),
         source_address: event.source_address.clone(),
         details_json,
@@ -103,8 +115,16 @@ pub fn query(request: &pb::QueryRequest) -> Result<QueryFilter, Status> {
             None
         }
     };
-    errors.check(request.from_unix_ms >= 0, "from_unix_ms", "must not be negative");
-    errors.check(request.to_unix_ms >= 0, "to_unix_ms", "must not be negative");
+    errors.check(
+        request.from_unix_ms >= 0,
+        "from_unix_ms",
+        "must not be negative",
+    );
+    errors.check(
+        request.to_unix_ms >= 0,
+        "to_unix_ms",
+        "must not be negative",
+    );
     if request.from_unix_ms > 0 && request.to_unix_ms > 0 {
         errors.check(
             request.from_unix_ms <= request.to_unix_ms,
@@ -120,7 +140,10 @@ pub fn query(request: &pb::QueryRequest) -> Result<QueryFilter, Status> {
     let after_sequence = match decode_page_token(&request.page_token) {
         Some(after) => after,
         None => {
-            errors.add("page_token", "is not a token from a previous reply; start again without one");
+            errors.add(
+                "page_token",
+                "is not a token from a previous reply; start again without one",
+            );
             0
         }
     };
@@ -134,7 +157,11 @@ pub fn query(request: &pb::QueryRequest) -> Result<QueryFilter, Status> {
         from_ms: (request.from_unix_ms > 0).then_some(request.from_unix_ms),
         to_ms: (request.to_unix_ms > 0).then_some(request.to_unix_ms),
         after_sequence,
-        page_size: if request.page_size == 0 { DEFAULT_PAGE_SIZE } else { request.page_size },
+        page_size: if request.page_size == 0 {
+            DEFAULT_PAGE_SIZE
+        } else {
+            request.page_size
+        },
     })
 }
 
@@ -160,7 +187,11 @@ pub fn checkpoint_limit(limit: u32) -> Result<u32, Status> {
         format!("must be at most {MAX_CHECKPOINT_LIMIT}"),
     );
     errors.into_result()?;
-    Ok(if limit == 0 { DEFAULT_CHECKPOINT_LIMIT } else { limit })
+    Ok(if limit == 0 {
+        DEFAULT_CHECKPOINT_LIMIT
+    } else {
+        limit
+    })
 }
 
 /// The token that continues a listing after `sequence`.
@@ -184,7 +215,10 @@ fn details(text: &str, errors: &mut FieldErrors) -> Option<String> {
         return Some(String::new());
     }
     if text.len() > MAX_DETAILS_BYTES {
-        errors.add("event.details_json", format!("must be at most {MAX_DETAILS_BYTES} bytes"));
+        errors.add(
+            "event.details_json",
+            format!("must be at most {MAX_DETAILS_BYTES} bytes"),
+        );
         return None;
     }
     match serde_json::from_str::<serde_json::Value>(text) {
@@ -209,9 +243,21 @@ fn check_fields(event: &Event, prefix: &str, errors: &mut FieldErrors) {
         &name("event_id"),
         format!("must be at most {MAX_EVENT_ID_CHARS} characters"),
     );
-    errors.check(!event.actor.trim().is_empty(), &name("actor"), "must not be empty");
-    errors.check(!event.action.trim().is_empty(), &name("action"), "must not be empty");
-    errors.check(event.occurred_at_ms >= 0, &name("occurred_at_unix_ms"), "must not be negative");
+    errors.check(
+        !event.actor.trim().is_empty(),
+        &name("actor"),
+        "must not be empty",
+    );
+    errors.check(
+        !event.action.trim().is_empty(),
+        &name("action"),
+        "must not be empty",
+    );
+    errors.check(
+        event.occurred_at_ms >= 0,
+        &name("occurred_at_unix_ms"),
+        "must not be negative",
+    );
     let texts = [
         ("actor", &event.actor),
         ("action", &event.action),
@@ -264,7 +310,13 @@ mod tests {
         };
         let status = event(Some(&bad), 1).unwrap_err();
         let message = violations(&status);
-        for field in ["event.event_id", "event.actor", "event.action", "event.outcome", "event.details_json"] {
+        for field in [
+            "event.event_id",
+            "event.actor",
+            "event.action",
+            "event.outcome",
+            "event.details_json",
+        ] {
             assert!(message.contains(field), "{field} missing from {message}");
         }
         assert!(event(None, 1).is_err());
@@ -287,9 +339,16 @@ mod tests {
 
     #[test]
     fn query_limits() {
-        let request = pb::QueryRequest { page_size: 1001, ..Default::default() };
+        let request = pb::QueryRequest {
+            page_size: 1001,
+            ..Default::default()
+        };
         assert!(query(&request).is_err());
-        let request = pb::QueryRequest { from_unix_ms: 5, to_unix_ms: 4, ..Default::default() };
+        let request = pb::QueryRequest {
+            from_unix_ms: 5,
+            to_unix_ms: 4,
+            ..Default::default()
+        };
         assert!(query(&request).is_err());
         let filter = query(&pb::QueryRequest::default()).unwrap();
         assert_eq!(filter.page_size, DEFAULT_PAGE_SIZE);
@@ -298,9 +357,15 @@ mod tests {
 
     #[test]
     fn verify_range_and_limits() {
-        let request = pb::VerifyChainRequest { from_sequence: 5, to_sequence: 2 };
+        let request = pb::VerifyChainRequest {
+            from_sequence: 5,
+            to_sequence: 2,
+        };
         assert!(verify_range(&request).is_err());
-        let request = pb::VerifyChainRequest { from_sequence: 5, to_sequence: 0 };
+        let request = pb::VerifyChainRequest {
+            from_sequence: 5,
+            to_sequence: 0,
+        };
         assert_eq!(verify_range(&request).unwrap(), (5, 0));
         assert_eq!(checkpoint_limit(0).unwrap(), DEFAULT_CHECKPOINT_LIMIT);
         assert!(checkpoint_limit(1001).is_err());
@@ -322,7 +387,10 @@ mod tests {
         let event = bus_event(&bus, 9).unwrap();
         assert_eq!(event.details_json, r#"{"value":[1]}"#);
         assert_eq!(event.occurred_at_ms, 9);
-        let empty = quorum_bus::events::AuditEvent { event_id: String::new(), ..bus };
+        let empty = quorum_bus::events::AuditEvent {
+            event_id: String::new(),
+            ..bus
+        };
         assert!(bus_event(&empty, 9).unwrap_err().contains("event_id"));
     }
 }

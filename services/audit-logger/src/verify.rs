@@ -75,17 +75,26 @@ impl Verifier {
             return Err(finding(
                 sequence,
                 Problem::Tampered,
-                format!("record {sequence}'s content does not hash to its stored hash: it was changed after it was written"),
+                format!(
+                    "record {sequence}'s content does not hash to its stored hash: it was changed after it was written"
+                ),
             ));
         }
         if let Some(signed) = signed_hash.filter(|signed| *signed != record.hash) {
             return Err(finding(
                 sequence,
                 Problem::Tampered,
-                format!("record {sequence}'s hash {} differs from the hash {signed} its signed checkpoint holds: the chain was rewritten", record.hash),
+                format!(
+                    "record {sequence}'s hash {} differs from the hash {signed} its signed checkpoint holds: the chain was rewritten",
+                    record.hash
+                ),
             ));
         }
-        if let Some(prev) = self.prev_hash.as_deref().filter(|prev| *prev != record.prev_hash) {
+        if let Some(prev) = self
+            .prev_hash
+            .as_deref()
+            .filter(|prev| *prev != record.prev_hash)
+        {
             return Err(finding(
                 sequence,
                 Problem::BrokenLink,
@@ -107,7 +116,11 @@ impl Verifier {
 pub async fn verify(pool: &PgPool, from: u64, to: u64) -> Result<Verification, sqlx::Error> {
     let (head_sequence, head_hash) = store::head(pool).await?.unwrap_or((0, String::new()));
     let from = from.max(1);
-    let to = if to == 0 { head_sequence } else { to.min(head_sequence) };
+    let to = if to == 0 {
+        head_sequence
+    } else {
+        to.min(head_sequence)
+    };
     let verification = |verifier: &Verifier, finding: Option<Finding>| Verification {
         checked_records: verifier.checked(),
         finding,
@@ -126,11 +139,12 @@ pub async fn verify(pool: &PgPool, from: u64, to: u64) -> Result<Verification, s
         let (Some(first), Some(last)) = (page.first(), page.last()) else {
             break;
         };
-        let signed: HashMap<u64, String> = store::checkpoints_between(pool, first.sequence, last.sequence)
-            .await?
-            .into_iter()
-            .map(|checkpoint| (checkpoint.sequence, checkpoint.hash))
-            .collect();
+        let signed: HashMap<u64, String> =
+            store::checkpoints_between(pool, first.sequence, last.sequence)
+                .await?
+                .into_iter()
+                .map(|checkpoint| (checkpoint.sequence, checkpoint.hash))
+                .collect();
         for record in &page {
             let signed_hash = signed.get(&record.sequence).map(String::as_str);
             if let Err(finding) = verifier.check(record, signed_hash) {
@@ -150,7 +164,12 @@ pub async fn verify(pool: &PgPool, from: u64, to: u64) -> Result<Verification, s
 }
 
 /// Records removed from the end leave no gap; the newest checkpoint still remembers them.
-async fn truncated_tail(pool: &PgPool, from: u64, to: u64, head: u64) -> Result<Option<Finding>, sqlx::Error> {
+async fn truncated_tail(
+    pool: &PgPool,
+    from: u64,
+    to: u64,
+    head: u64,
+) -> Result<Option<Finding>, sqlx::Error> {
     if to < head {
         return Ok(None);
     }
@@ -195,7 +214,9 @@ mod tests {
     fn chain(length: u64) -> Vec<Record> {
         let mut records: Vec<Record> = Vec::new();
         for sequence in 1..=length {
-            let prev = records.last().map_or(GENESIS_HASH.to_string(), |record| record.hash.clone());
+            let prev = records
+                .last()
+                .map_or(GENESIS_HASH.to_string(), |record| record.hash.clone());
             let event = Event {
                 event_id: format!("e{sequence}"),
                 actor: "alice".into(),
@@ -249,7 +270,10 @@ mod tests {
         records[2].event.actor = "mallory".into();
         records[2].hash = records[2].recomputed_hash();
         let finding = run(&records).unwrap_err();
-        assert_eq!((finding.sequence, finding.problem), (4, Problem::BrokenLink));
+        assert_eq!(
+            (finding.sequence, finding.problem),
+            (4, Problem::BrokenLink)
+        );
     }
 
     #[test]
@@ -257,7 +281,9 @@ mod tests {
         let records = chain(3);
         let mut verifier = Verifier::new(1, Some(GENESIS_HASH.into()));
         verifier.check(&records[0], Some(&records[0].hash)).unwrap();
-        let finding = verifier.check(&records[1], Some(&"f".repeat(64))).unwrap_err();
+        let finding = verifier
+            .check(&records[1], Some(&"f".repeat(64)))
+            .unwrap_err();
         assert_eq!((finding.sequence, finding.problem), (2, Problem::Tampered));
     }
 }

@@ -61,7 +61,14 @@ pub async fn first_admin(
     };
     let hash = secrets::hash_password(password.clone()).await?;
     let roles = vec!["admin".to_string()];
-    let created = store::insert_principal(&mut transaction, &config.admin_username, "user", Some(&hash), &roles).await?;
+    let created = store::insert_principal(
+        &mut transaction,
+        &config.admin_username,
+        "user",
+        Some(&hash),
+        &roles,
+    )
+    .await?;
     if created.is_none() {
         anyhow::bail!(
             "user {} exists without the admin role; grant it or set QUORUM_ADMIN_USERNAME",

@@ -59,7 +59,10 @@ pub fn checked_roles(errors: &mut FieldErrors, roles: &[String]) -> Vec<String> 
         if !KNOWN_ROLES.contains(&role.as_str()) {
             errors.add(
                 &format!("roles[{index}]"),
-                format!("unknown role {role:?}; known roles: {}", KNOWN_ROLES.join(", ")),
+                format!(
+                    "unknown role {role:?}; known roles: {}",
+                    KNOWN_ROLES.join(", ")
+                ),
             );
         }
     }
@@ -87,7 +90,11 @@ mod tests {
         let roles = checked_roles(&mut errors, &["trader".into(), "root".into()]);
         assert_eq!(roles, vec!["root".to_string(), "trader".to_string()]);
         let status = errors.into_result().unwrap_err();
-        assert!(status.message().contains("roles[1]"), "{}", status.message());
+        assert!(
+            status.message().contains("roles[1]"),
+            "{}",
+            status.message()
+        );
         let mut none = FieldErrors::new();
         assert_eq!(checked_roles(&mut none, &[]), vec!["viewer".to_string()]);
     }

@@ -42,7 +42,10 @@ impl SigningKeys {
 
     /// The key that signs new tokens and its id.
     pub fn signer(&self) -> Option<(String, SigningKey)> {
-        self.cache.read().ok().and_then(|cache| cache.signer.clone())
+        self.cache
+            .read()
+            .ok()
+            .and_then(|cache| cache.signer.clone())
     }
 
     /// Every key that still verifies, in JWK form.

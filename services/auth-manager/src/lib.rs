@@ -91,10 +91,16 @@ pub(crate) struct State {
 /// Builds auth-manager: database, keys, bootstrap, outbox relay, and the gRPC service.
 pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
     let settings = settings(&config)?;
-    if !config.database_url.starts_with("postgres://") && !config.database_url.starts_with("postgresql://") {
+    if !config.database_url.starts_with("postgres://")
+        && !config.database_url.starts_with("postgresql://")
+    {
         return Err(ConfigError::new("DATABASE_URL", "must be a postgres:// URL").into());
     }
-    let pool = quorum_store::connect(&StoreConfig::for_service(SERVICE, &config.database_url), &MIGRATOR).await?;
+    let pool = quorum_store::connect(
+        &StoreConfig::for_service(SERVICE, &config.database_url),
+        &MIGRATOR,
+    )
+    .await?;
     let keys = SigningKeys::open(pool.clone()).await?;
     let outbox = Outbox::open(pool.clone()).await?;
     let bus = Bus::connect(&config.redis_url, &config.bus_prefix)
@@ -104,8 +110,14 @@ pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
     bootstrap::first_admin(&pool, &outbox, kit.config(), &config).await?;
 
     kit.set_key_source(Arc::new(keys::LocalKeySource(keys.clone())));
-    kit.spawn("outbox-relay", outbox.clone().relay(bus, kit.shutdown_token()));
-    kit.spawn("key-reload", reload_keys(keys.clone(), kit.shutdown_token()));
+    kit.spawn(
+        "outbox-relay",
+        outbox.clone().relay(bus, kit.shutdown_token()),
+    );
+    kit.spawn(
+        "key-reload",
+        reload_keys(keys.clone(), kit.shutdown_token()),
+    );
 
     let state = Arc::new(State {
         pool,
@@ -131,11 +143,19 @@ fn settings(config: &Config) -> Result<Settings, ConfigError> {
     let threshold = i32::try_from(config.lockout_threshold)
         .ok()
         .filter(|threshold| *threshold > 0)
-        .ok_or_else(|| ConfigError::new("QUORUM_LOCKOUT_THRESHOLD", "must be between 1 and 2^31"))?;
+        .ok_or_else(|| {
+            ConfigError::new("QUORUM_LOCKOUT_THRESHOLD", "must be between 1 and 2^31")
+        })?;
     Ok(Settings {
         access_ttl: positive(config.access_token_ttl_secs, "QUORUM_ACCESS_TOKEN_TTL_SECS")?,
-        refresh_ttl: positive(config.refresh_token_ttl_secs, "QUORUM_REFRESH_TOKEN_TTL_SECS")?,
-        service_ttl: positive(config.service_token_ttl_secs, "QUORUM_SERVICE_TOKEN_TTL_SECS")?,
+        refresh_ttl: positive(
+            config.refresh_token_ttl_secs,
+            "QUORUM_REFRESH_TOKEN_TTL_SECS",
+        )?,
+        service_ttl: positive(
+            config.service_token_ttl_secs,
+            "QUORUM_SERVICE_TOKEN_TTL_SECS",
+        )?,
         lockout_threshold: threshold,
         lockout: positive(config.lockout_secs, "QUORUM_LOCKOUT_SECS")?,
         key_overlap: positive(config.key_overlap_secs, "QUORUM_KEY_OVERLAP_SECS")?,
@@ -146,7 +166,14 @@ fn settings(config: &Config) -> Result<Settings, ConfigError> {
 fn policy() -> AuthPolicy {
     const PREFIX: &str = "/quorum.auth.v1.AuthService/";
     let mut policy = AuthPolicy::new();
-    for method in ["Login", "Refresh", "Logout", "LoginWithApiKey", "IssueServiceToken", "GetJwks"] {
+    for method in [
+        "Login",
+        "Refresh",
+        "Logout",
+        "LoginWithApiKey",
+        "IssueServiceToken",
+        "GetJwks",
+    ] {
         policy = policy.public(&format!("{PREFIX}{method}"));
     }
     for method in [

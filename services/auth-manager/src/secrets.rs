@@ -1,7 +1,7 @@
 //! Hashing and generating secrets: passwords (argon2id), and high-entropy tokens and API
 //! keys (stored as SHA-256, which is enough for random 256-bit values).
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use rand::RngCore;
@@ -63,9 +63,7 @@ pub async fn verify_password(hash: String, password: String) -> bool {
 pub async fn burn_verification(password: String) {
     static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     let dummy = DUMMY
-        .get_or_init(|| async {
-            hash_password(new_secret()).await.unwrap_or_default()
-        })
+        .get_or_init(|| async { hash_password(new_secret()).await.unwrap_or_default() })
         .await;
     let _ = verify_password(dummy.clone(), password).await;
 }

@@ -72,7 +72,10 @@ pub async fn principal_by_id(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<Pri
     .await
 }
 
-pub async fn list_principals(pool: &PgPool, include_service_accounts: bool) -> sqlx::Result<Vec<Principal>> {
+pub async fn list_principals(
+    pool: &PgPool,
+    include_service_accounts: bool,
+) -> sqlx::Result<Vec<Principal>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {PRINCIPAL_COLUMNS} FROM principals
          WHERE kind = 'user' OR $1 ORDER BY name"
@@ -140,7 +143,11 @@ pub async fn reset_failed_logins(connection: &mut PgConnection, id: Uuid) -> sql
         .map(|_| ())
 }
 
-pub async fn set_disabled(connection: &mut PgConnection, name: &str, disabled: bool) -> sqlx::Result<Option<Principal>> {
+pub async fn set_disabled(
+    connection: &mut PgConnection,
+    name: &str,
+    disabled: bool,
+) -> sqlx::Result<Option<Principal>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "UPDATE principals SET disabled = $2 WHERE name = $1 RETURNING {PRINCIPAL_COLUMNS}"
     )))
@@ -217,7 +224,10 @@ pub async fn revoke_refresh_token(
 }
 
 /// Revokes every live refresh token of a principal; returns how many.
-pub async fn revoke_all_refresh_tokens(connection: &mut PgConnection, principal_id: Uuid) -> sqlx::Result<u64> {
+pub async fn revoke_all_refresh_tokens(
+    connection: &mut PgConnection,
+    principal_id: Uuid,
+) -> sqlx::Result<u64> {
     sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE principal_id = $1 AND revoked_at IS NULL")
         .bind(principal_id)
         .execute(connection)
@@ -225,7 +235,8 @@ pub async fn revoke_all_refresh_tokens(connection: &mut PgConnection, principal_
         .map(|done| done.rows_affected())
 }
 
-const API_KEY_COLUMNS: &str = "k.id, k.principal_id, p.name AS owner, k.prefix, k.key_hash, k.scopes,
+const API_KEY_COLUMNS: &str =
+    "k.id, k.principal_id, p.name AS owner, k.prefix, k.key_hash, k.scopes,
     k.created_at, k.expires_at, k.revoked_at, k.last_used_at";
 
 pub async fn insert_api_key(
@@ -250,7 +261,10 @@ pub async fn insert_api_key(
     .await
 }
 
-pub async fn api_key_by_id(connection: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<ApiKey>> {
+pub async fn api_key_by_id(
+    connection: &mut PgConnection,
+    id: Uuid,
+) -> sqlx::Result<Option<ApiKey>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {API_KEY_COLUMNS} FROM api_keys k JOIN principals p ON p.id = k.principal_id WHERE k.id = $1"
     )))
@@ -259,7 +273,10 @@ pub async fn api_key_by_id(connection: &mut PgConnection, id: Uuid) -> sqlx::Res
     .await
 }
 
-pub async fn api_key_by_prefix(connection: &mut PgConnection, prefix: &str) -> sqlx::Result<Option<ApiKey>> {
+pub async fn api_key_by_prefix(
+    connection: &mut PgConnection,
+    prefix: &str,
+) -> sqlx::Result<Option<ApiKey>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {API_KEY_COLUMNS} FROM api_keys k JOIN principals p ON p.id = k.principal_id WHERE k.prefix = $1"
     )))

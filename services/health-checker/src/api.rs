@@ -36,10 +36,15 @@ impl HealthCheckerApi {
 
     fn known_name(&self, name: &str) -> Result<(), Status> {
         if name.is_empty() {
-            return Err(invalid_field("name", "must not be empty; give a catalog service name such as auth-manager"));
+            return Err(invalid_field(
+                "name",
+                "must not be empty; give a catalog service name such as auth-manager",
+            ));
         }
         if !self.store.contains(name) {
-            return Err(Status::not_found(format!("no service named {name} in the registry; ListServices shows every name")));
+            return Err(Status::not_found(format!(
+                "no service named {name} in the registry; ListServices shows every name"
+            )));
         }
         Ok(())
     }
@@ -68,7 +73,10 @@ impl HealthCheckerService for HealthCheckerApi {
             None
         } else {
             let parsed = parse_category(&request.category).ok_or_else(|| {
-                invalid_field("category", "must be one of API, DATA, TRADING, AI, SECURITY, INFRA, or empty for all")
+                invalid_field(
+                    "category",
+                    "must be one of API, DATA, TRADING, AI, SECURITY, INFRA, or empty for all",
+                )
             })?;
             Some(parsed)
         };
@@ -86,7 +94,11 @@ impl HealthCheckerService for HealthCheckerApi {
     ) -> Result<Response<GetHistoryResponse>, Status> {
         let request = request.into_inner();
         let mut errors = FieldErrors::new();
-        errors.check(!request.name.is_empty(), "name", "must not be empty; give a catalog service name");
+        errors.check(
+            !request.name.is_empty(),
+            "name",
+            "must not be empty; give a catalog service name",
+        );
         errors.check(
             request.limit <= MAX_HISTORY_LIMIT,
             "limit",
@@ -122,7 +134,10 @@ impl HealthCheckerService for HealthCheckerApi {
             .collect();
         if !unknown.is_empty() {
             unknown.sort_unstable();
-            return Err(Status::not_found(format!("not in the registry: {}", unknown.join(", "))));
+            return Err(Status::not_found(format!(
+                "not in the registry: {}",
+                unknown.join(", ")
+            )));
         }
         let (current, changes) = self.store.subscribe(&names);
         let watching = Watching {
@@ -149,7 +164,12 @@ impl Watching {
     fn into_stream(self) -> impl Stream<Item = Result<WatchResponse, Status>> + Send {
         futures::stream::unfold(self, |mut watching| async move {
             let status = watching.next_status().await?;
-            Some((Ok(WatchResponse { status: Some(status) }), watching))
+            Some((
+                Ok(WatchResponse {
+                    status: Some(status),
+                }),
+                watching,
+            ))
         })
     }
 
@@ -160,7 +180,7 @@ impl Watching {
                 return Some(status);
             }
             let received = tokio::select! {
-                () = futures::future::pending::<()>() => return None,
+                () = self.shutdown.cancelled() => return None,
                 received = self.changes.recv() => received,
             };
             match received {

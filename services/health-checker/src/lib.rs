@@ -22,7 +22,7 @@ pub use registry::Target;
 /// The service's catalog name.
 pub const SERVICE: &str = "health-checker";
 
-/// The health-checker's own settings (the kit's common ones come on top).
+/// Quorum health-checker: watches, grades and tracks the history of every catalog service.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
     /// Milliseconds between grading probes of each service (and before watching a
@@ -58,7 +58,10 @@ impl Config {
             return Err(ConfigError::new("QUORUM_HEALTH_PROBE_TIMEOUT_MS", problem));
         }
         if self.history == 0 {
-            return Err(ConfigError::new("QUORUM_HEALTH_HISTORY", "must be at least 1"));
+            return Err(ConfigError::new(
+                "QUORUM_HEALTH_HISTORY",
+                "must be at least 1",
+            ));
         }
         Ok(watcher::Timing {
             interval: Duration::from_millis(self.probe_interval_ms),
@@ -69,8 +72,8 @@ impl Config {
 
 /// Builds the service over every service of the catalog.
 pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
-    let catalog = Catalog::load()
-        .map_err(|error| ConfigError::new(CATALOG_PATH_ENV, error.to_string()))?;
+    let catalog =
+        Catalog::load().map_err(|error| ConfigError::new(CATALOG_PATH_ENV, error.to_string()))?;
     start_with_registry(kit, config, registry::from_catalog(catalog)).await
 }
 

@@ -75,22 +75,38 @@ mod tests {
             .filter(|target| target.implemented)
             .map(|target| target.name.as_str())
             .collect();
-        assert_eq!(implemented, ["auth-manager", "audit-logger", "health-checker"]);
+        assert_eq!(
+            implemented,
+            ["auth-manager", "audit-logger", "health-checker"]
+        );
         let health = registry
             .iter()
             .find(|target| target.name == "health-checker")
             .expect("health-checker is registered");
         assert_eq!(health.category, Category::Infra);
         assert_eq!(health.hard_deps, ["auth-manager"]);
-        assert_eq!(health.grpc_services, ["quorum.health.v1.HealthCheckerService"]);
+        assert_eq!(
+            health.grpc_services,
+            ["quorum.health.v1.HealthCheckerService"]
+        );
         assert!(health.endpoint.ends_with(":50152"), "{}", health.endpoint);
-        assert!(health.admin_addr.ends_with(":51152"), "{}", health.admin_addr);
+        assert!(
+            health.admin_addr.ends_with(":51152"),
+            "{}",
+            health.admin_addr
+        );
     }
 
     #[test]
     fn admin_address_keeps_the_host_and_swaps_the_port() {
-        assert_eq!(admin_address("http://127.0.0.1:50152", 51152), "127.0.0.1:51152");
-        assert_eq!(admin_address("http://auth-manager:50137", 51137), "auth-manager:51137");
+        assert_eq!(
+            admin_address("http://127.0.0.1:50152", 51152),
+            "127.0.0.1:51152"
+        );
+        assert_eq!(
+            admin_address("http://auth-manager:50137", 51137),
+            "auth-manager:51137"
+        );
         assert_eq!(admin_address("https://10.0.0.1:9/", 10), "10.0.0.1:10");
         assert_eq!(admin_address("http://[::1]:50101", 51101), "[::1]:51101");
         assert_eq!(admin_address("http://svc", 7), "svc:7");

@@ -24,7 +24,11 @@ pub struct Timing {
 
 /// Starts the health watcher and the grading loop of every implemented service.
 pub fn spawn_all(kit: &Kit, store: &Arc<Store>, timing: Timing) {
-    for target in store.targets().into_iter().filter(|target| target.implemented) {
+    for target in store
+        .targets()
+        .into_iter()
+        .filter(|target| target.implemented)
+    {
         let channel = match channel_to(&target.endpoint) {
             Ok(channel) => channel,
             Err(problem) => {
@@ -39,8 +43,14 @@ pub fn spawn_all(kit: &Kit, store: &Arc<Store>, timing: Timing) {
             timing,
             shutdown: kit.shutdown_token(),
         };
-        kit.spawn(&format!("grade {}", watcher.target.name), watcher.clone().grade_loop());
-        kit.spawn(&format!("watch {}", watcher.target.name), watcher.watch_loop());
+        kit.spawn(
+            &format!("grade {}", watcher.target.name),
+            watcher.clone().grade_loop(),
+        );
+        kit.spawn(
+            &format!("watch {}", watcher.target.name),
+            watcher.watch_loop(),
+        );
     }
 }
 
@@ -88,7 +98,9 @@ impl Watcher {
     /// Opens the Watch stream and records every update until it stops.
     async fn follow(&self) -> Stopped {
         let mut client = HealthClient::new(self.channel.clone());
-        let request = HealthCheckRequest { service: String::new() };
+        let request = HealthCheckRequest {
+            service: String::new(),
+        };
         let opened = tokio::select! {
             () = self.shutdown.cancelled() => return Stopped::Shutdown,
             opened = tokio::time::timeout(self.timing.timeout, client.watch(request)) => opened,
@@ -112,11 +124,13 @@ impl Watcher {
                 Err(status) => return failed(&status),
             };
             if status == ServingStatus::Serving {
-                self.store.observe(&self.target.name, ServiceState::Serving, "serving");
+                self.store
+                    .observe(&self.target.name, ServiceState::Serving, "serving");
                 continue;
             }
             let message = format!("health reports {}", status.as_str_name());
-            self.store.observe(&self.target.name, ServiceState::NotServing, &message);
+            self.store
+                .observe(&self.target.name, ServiceState::NotServing, &message);
             return Stopped::NotServing;
         }
     }
@@ -145,7 +159,8 @@ impl Watcher {
                 () = self.shutdown.cancelled() => return,
                 grading = probe::grade(&self.target, self.channel.clone(), self.timing.timeout) => grading,
             };
-            self.store.grade(&self.target.name, grading.grade, &grading.message);
+            self.store
+                .grade(&self.target.name, grading.grade, &grading.message);
         }
     }
 }

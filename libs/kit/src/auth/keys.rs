@@ -63,7 +63,10 @@ pub fn to_jwk(kid: &str, key: &VerifyingKey) -> Jwk {
 /// Reads an Ed25519 verifying key from its JWK form.
 pub fn from_jwk(jwk: &Jwk) -> Result<VerifyingKey, KeySourceError> {
     if jwk.kty != "OKP" || jwk.crv != "Ed25519" {
-        return Err(KeySourceError(format!("key {} is not an Ed25519 OKP key", jwk.kid)));
+        return Err(KeySourceError(format!(
+            "key {} is not an Ed25519 OKP key",
+            jwk.kid
+        )));
     }
     let bytes = B64
         .decode(&jwk.x)

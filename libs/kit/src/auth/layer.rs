@@ -127,13 +127,16 @@ async fn authorize(
         return Ok(Some(anonymous_admin()));
     }
     let token = bearer_token(authorization)?;
-    let kid = token::peek_key_id(token).map_err(|error| Status::unauthenticated(error.to_string()))?;
+    let kid =
+        token::peek_key_id(token).map_err(|error| Status::unauthenticated(error.to_string()))?;
     let key = state
         .keys
         .verifying_key(&kid)
         .await
         .map_err(|error| Status::unavailable(error.to_string()))?
-        .ok_or_else(|| Status::unauthenticated(format!("token signed with unknown key id {kid}")))?;
+        .ok_or_else(|| {
+            Status::unauthenticated(format!("token signed with unknown key id {kid}"))
+        })?;
     let now = chrono::Utc::now().timestamp();
     let claims = token::verify(token, &key, now)
         .map_err(|error| Status::unauthenticated(error.to_string()))?;
@@ -153,8 +156,10 @@ async fn authorize(
 
 fn bearer_token(authorization: Option<&http::HeaderValue>) -> Result<&str, Status> {
     let header = authorization.ok_or_else(|| {
-            Status::unauthenticated("missing authorization metadata: send `authorization: Bearer <token>`")
-        })?;
+        Status::unauthenticated(
+            "missing authorization metadata: send `authorization: Bearer <token>`",
+        )
+    })?;
     let value = header
         .to_str()
         .map_err(|_| Status::unauthenticated("authorization metadata is not ASCII"))?;

@@ -1,6 +1,6 @@
 //! Bearer-token authentication for every RPC: tokens, key sources, policy and the layer.
-mod layer;
 pub mod keys;
+mod layer;
 pub mod policy;
 pub mod token;
 

@@ -112,7 +112,10 @@ where
                 let (parts, body) = response.into_parts();
                 Ok(Response::from_parts(
                     parts,
-                    Body::new(ObservedBody { inner: body, recorder }),
+                    Body::new(ObservedBody {
+                        inner: body,
+                        recorder,
+                    }),
                 ))
             }
             .instrument(span),
@@ -147,9 +150,15 @@ impl Drop for Recorder {
         }
         let duration_ms = elapsed.as_secs_f64() * 1000.0;
         match self.code {
-            Some(0) => tracing::info!(method = %self.method, code, duration_ms, request_id = %self.request_id, "call"),
-            Some(2 | 4 | 13 | 14 | 15) | None => tracing::warn!(method = %self.method, code, duration_ms, request_id = %self.request_id, "call"),
-            Some(_) => tracing::info!(method = %self.method, code, duration_ms, request_id = %self.request_id, "call"),
+            Some(0) => {
+                tracing::info!(method = %self.method, code, duration_ms, request_id = %self.request_id, "call")
+            }
+            Some(2 | 4 | 13 | 14 | 15) | None => {
+                tracing::warn!(method = %self.method, code, duration_ms, request_id = %self.request_id, "call")
+            }
+            Some(_) => {
+                tracing::info!(method = %self.method, code, duration_ms, request_id = %self.request_id, "call")
+            }
         }
     }
 }
@@ -172,12 +181,11 @@ impl HttpBody for ObservedBody {
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
         let this = self.project();
         let polled = this.inner.poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &polled {
-            if let Some(trailers) = frame.trailers_ref() {
-                if let Some(code) = grpc_status(trailers) {
-                    this.recorder.code = Some(code);
-                }
-            }
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(trailers) = frame.trailers_ref()
+            && let Some(code) = grpc_status(trailers)
+        {
+            this.recorder.code = Some(code);
         }
         polled
     }

@@ -1,1 +1,10 @@
-//! Service tests.
+//! audit-logger over real gRPC, with a real Postgres and Redis.
+// Helpers shared by tests panic on failure just as the tests themselves do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+mod access;
+mod append;
+mod bus;
+mod checkpoints;
+mod harness;
+mod integrity;
+mod query;

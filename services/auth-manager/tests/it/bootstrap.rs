@@ -14,7 +14,12 @@ async fn admin_from_the_environment_can_log_in_and_tokens_verify_with_the_jwks()
     assert_eq!(tokens.expires_in_seconds, 900);
     assert!(tokens.refresh_token.starts_with("qrt_"));
 
-    let jwks = harness.client().get_jwks(GetJwksRequest {}).await.unwrap().into_inner();
+    let jwks = harness
+        .client()
+        .get_jwks(GetJwksRequest {})
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(jwks.keys.len(), 1);
     let kid = token::peek_key_id(&tokens.access_token).unwrap();
     assert_eq!(jwks.keys[0].kid, kid);
@@ -39,9 +44,19 @@ async fn generated_admin_password_is_written_with_owner_only_permissions() {
     let path = harness.state_dir.join("secrets").join("admin-password");
     let password = std::fs::read_to_string(&path).unwrap();
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     assert!(harness.login("admin", password.trim()).await.is_ok());
-    assert_eq!(harness.login("admin", "wrong password!").await.unwrap_err().code(), Code::Unauthenticated);
+    assert_eq!(
+        harness
+            .login("admin", "wrong password!")
+            .await
+            .unwrap_err()
+            .code(),
+        Code::Unauthenticated
+    );
 }
 
 #[tokio::test]
@@ -54,7 +69,12 @@ async fn jwks_is_served_over_http_on_the_admin_port() {
     assert_eq!(key["crv"], "Ed25519");
     assert_eq!(key["alg"], "EdDSA");
     assert_eq!(key["use"], "sig");
-    let grpc = harness.client().get_jwks(GetJwksRequest {}).await.unwrap().into_inner();
+    let grpc = harness
+        .client()
+        .get_jwks(GetJwksRequest {})
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(key["kid"], grpc.keys[0].kid.as_str());
 }
 
@@ -62,30 +82,70 @@ async fn jwks_is_served_over_http_on_the_admin_port() {
 async fn services_obtain_tokens_with_the_generated_service_key() {
     let harness = Harness::start().await;
     let key_path = harness.state_dir.join("secrets").join("service-key");
-    let key = std::fs::read_to_string(&key_path).unwrap().trim().to_string();
+    let key = std::fs::read_to_string(&key_path)
+        .unwrap()
+        .trim()
+        .to_string();
     let now = chrono::Utc::now().timestamp_millis();
     let request = IssueServiceTokenRequest {
         service: "audit-logger".into(),
         timestamp_unix_ms: now,
         signature: quorum_kit::client::service_signature(&key, "audit-logger", now),
     };
-    let tokens = harness.client().issue_service_token(request.clone()).await.unwrap().into_inner().tokens.unwrap();
-    let me = harness.client().who_am_i(authed(WhoAmIRequest {}, &tokens.access_token)).await.unwrap().into_inner();
+    let tokens = harness
+        .client()
+        .issue_service_token(request.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .tokens
+        .unwrap();
+    let me = harness
+        .client()
+        .who_am_i(authed(WhoAmIRequest {}, &tokens.access_token))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(me.name, "audit-logger");
     assert_eq!(me.roles, vec!["service".to_string()]);
 
     let mut forged = request.clone();
     forged.signature = quorum_kit::client::service_signature("not the key", "audit-logger", now);
-    assert_eq!(harness.client().issue_service_token(forged).await.unwrap_err().code(), Code::Unauthenticated);
+    assert_eq!(
+        harness
+            .client()
+            .issue_service_token(forged)
+            .await
+            .unwrap_err()
+            .code(),
+        Code::Unauthenticated
+    );
 
     let mut stale = request.clone();
     stale.timestamp_unix_ms = now - 3_600_000;
-    stale.signature = quorum_kit::client::service_signature(&key, "audit-logger", stale.timestamp_unix_ms);
-    assert_eq!(harness.client().issue_service_token(stale).await.unwrap_err().code(), Code::Unauthenticated);
+    stale.signature =
+        quorum_kit::client::service_signature(&key, "audit-logger", stale.timestamp_unix_ms);
+    assert_eq!(
+        harness
+            .client()
+            .issue_service_token(stale)
+            .await
+            .unwrap_err()
+            .code(),
+        Code::Unauthenticated
+    );
 
     let mut unknown = request;
     unknown.service = "no-such-service".into();
-    assert_eq!(harness.client().issue_service_token(unknown).await.unwrap_err().code(), Code::InvalidArgument);
+    assert_eq!(
+        harness
+            .client()
+            .issue_service_token(unknown)
+            .await
+            .unwrap_err()
+            .code(),
+        Code::InvalidArgument
+    );
 }
 
 async fn http_get(addr: std::net::SocketAddr, path: &str) -> String {

@@ -33,9 +33,9 @@ pub fn config(database: &TestDatabase, redis: &TestRedis, admin_password: Option
     }
 }
 
-pub fn kit_config(state_dir: &PathBuf) -> KitConfig {
+pub fn kit_config(state_dir: &std::path::Path) -> KitConfig {
     let mut kit = KitConfig::for_tests();
-    kit.state_dir = state_dir.clone();
+    kit.state_dir = state_dir.to_path_buf();
     kit
 }
 
@@ -50,14 +50,25 @@ impl Harness {
         Self::start_with(Some(ADMIN_PASSWORD), |_| {}).await
     }
 
-    pub async fn start_with(admin_password: Option<&str>, adjust: impl FnOnce(&mut Config)) -> Self {
+    pub async fn start_with(
+        admin_password: Option<&str>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let database = TestDatabase::create().await;
         let redis = TestRedis::start().await;
         let state_dir = temp_state_dir();
         let mut config = config(&database, &redis, admin_password);
         adjust(&mut config);
-        let server = TestServer::start(SERVICE, kit_config(&state_dir), move |kit| start(kit, config)).await;
-        Self { server, redis, database, state_dir }
+        let server = TestServer::start(SERVICE, kit_config(&state_dir), move |kit| {
+            start(kit, config)
+        })
+        .await;
+        Self {
+            server,
+            redis,
+            database,
+            state_dir,
+        }
     }
 
     pub fn client(&self) -> AuthServiceClient<Channel> {
@@ -67,13 +78,19 @@ impl Harness {
     pub async fn login(&self, username: &str, password: &str) -> Result<TokenPair, tonic::Status> {
         let response = self
             .client()
-            .login(LoginRequest { username: username.into(), password: password.into() })
+            .login(LoginRequest {
+                username: username.into(),
+                password: password.into(),
+            })
             .await?;
         Ok(response.into_inner().tokens.unwrap())
     }
 
     pub async fn admin_token(&self) -> String {
-        self.login("admin", ADMIN_PASSWORD).await.unwrap().access_token
+        self.login("admin", ADMIN_PASSWORD)
+            .await
+            .unwrap()
+            .access_token
     }
 }
 
@@ -98,7 +115,10 @@ pub async fn audit_actions(redis_url: &str) -> Vec<(String, String)> {
         .filter_map(|entry| {
             let data: String = entry.get("data")?;
             let event: serde_json::Value = serde_json::from_str(&data).ok()?;
-            Some((event["action"].as_str()?.to_string(), event["outcome"].as_str()?.to_string()))
+            Some((
+                event["action"].as_str()?.to_string(),
+                event["outcome"].as_str()?.to_string(),
+            ))
         })
         .collect()
 }

@@ -9,7 +9,11 @@ async fn create_trader(harness: &Harness, name: &str, password: &str) {
     harness
         .client()
         .create_user(authed(
-            CreateUserRequest { username: name.into(), password: password.into(), roles: vec!["trader".into()] },
+            CreateUserRequest {
+                username: name.into(),
+                password: password.into(),
+                roles: vec!["trader".into()],
+            },
             &admin,
         ))
         .await
@@ -25,14 +29,22 @@ async fn repeated_failures_lock_the_account_until_an_admin_unlocks_it() {
         assert_eq!(error.code(), Code::Unauthenticated);
         assert_eq!(error.message(), "invalid username or password");
     }
-    let locked = harness.login("alice", "alice password 1").await.unwrap_err();
+    let locked = harness
+        .login("alice", "alice password 1")
+        .await
+        .unwrap_err();
     assert_eq!(locked.code(), Code::Unauthenticated);
     assert!(locked.message().contains("locked"), "{}", locked.message());
 
     let admin = harness.admin_token().await;
     let unlocked = harness
         .client()
-        .unlock_user(authed(UnlockUserRequest { username: "alice".into() }, &admin))
+        .unlock_user(authed(
+            UnlockUserRequest {
+                username: "alice".into(),
+            },
+            &admin,
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -46,7 +58,11 @@ async fn repeated_failures_lock_the_account_until_an_admin_unlocks_it() {
             let actions = audit_actions(&redis_url).await;
             actions.contains(&("auth.lockout".into(), "success".into()))
                 && actions.contains(&("auth.unlock".into(), "success".into()))
-                && actions.iter().filter(|(action, outcome)| action == "auth.login" && outcome == "denied").count() == 3
+                && actions
+                    .iter()
+                    .filter(|(action, outcome)| action == "auth.login" && outcome == "denied")
+                    .count()
+                    == 3
         }
     })
     .await;
@@ -69,7 +85,9 @@ async fn refresh_rotates_and_a_reused_token_signs_every_session_out() {
     let other_session = harness.login("admin", ADMIN_PASSWORD).await.unwrap();
     let second = harness
         .client()
-        .refresh(RefreshRequest { refresh_token: first.refresh_token.clone() })
+        .refresh(RefreshRequest {
+            refresh_token: first.refresh_token.clone(),
+        })
         .await
         .unwrap()
         .into_inner()
@@ -77,14 +95,36 @@ async fn refresh_rotates_and_a_reused_token_signs_every_session_out() {
         .unwrap();
     assert_ne!(second.refresh_token, first.refresh_token);
 
-    let reused = harness.client().refresh(RefreshRequest { refresh_token: first.refresh_token }).await.unwrap_err();
+    let reused = harness
+        .client()
+        .refresh(RefreshRequest {
+            refresh_token: first.refresh_token,
+        })
+        .await
+        .unwrap_err();
     assert_eq!(reused.code(), Code::Unauthenticated);
-    assert!(reused.message().contains("already used"), "{}", reused.message());
+    assert!(
+        reused.message().contains("already used"),
+        "{}",
+        reused.message()
+    );
     for token in [second.refresh_token, other_session.refresh_token] {
-        let revoked = harness.client().refresh(RefreshRequest { refresh_token: token }).await.unwrap_err();
+        let revoked = harness
+            .client()
+            .refresh(RefreshRequest {
+                refresh_token: token,
+            })
+            .await
+            .unwrap_err();
         assert_eq!(revoked.code(), Code::Unauthenticated);
     }
-    let malformed = harness.client().refresh(RefreshRequest { refresh_token: "abc".into() }).await.unwrap_err();
+    let malformed = harness
+        .client()
+        .refresh(RefreshRequest {
+            refresh_token: "abc".into(),
+        })
+        .await
+        .unwrap_err();
     assert_eq!(malformed.code(), Code::InvalidArgument);
 }
 
@@ -92,8 +132,20 @@ async fn refresh_rotates_and_a_reused_token_signs_every_session_out() {
 async fn logout_revokes_the_refresh_token() {
     let harness = Harness::start().await;
     let tokens = harness.login("admin", ADMIN_PASSWORD).await.unwrap();
-    harness.client().logout(LogoutRequest { refresh_token: tokens.refresh_token.clone() }).await.unwrap();
-    let error = harness.client().refresh(RefreshRequest { refresh_token: tokens.refresh_token }).await.unwrap_err();
+    harness
+        .client()
+        .logout(LogoutRequest {
+            refresh_token: tokens.refresh_token.clone(),
+        })
+        .await
+        .unwrap();
+    let error = harness
+        .client()
+        .refresh(RefreshRequest {
+            refresh_token: tokens.refresh_token,
+        })
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), Code::Unauthenticated);
 }
 
@@ -101,10 +153,21 @@ async fn logout_revokes_the_refresh_token() {
 async fn api_keys_log_in_until_revoked_and_are_stored_hashed() {
     let harness = Harness::start().await;
     create_trader(&harness, "bot-owner", "owner password 1").await;
-    let owner = harness.login("bot-owner", "owner password 1").await.unwrap().access_token;
+    let owner = harness
+        .login("bot-owner", "owner password 1")
+        .await
+        .unwrap()
+        .access_token;
     let created = harness
         .client()
-        .create_api_key(authed(CreateApiKeyRequest { owner: String::new(), scopes: vec!["read".into()], ttl_seconds: 0 }, &owner))
+        .create_api_key(authed(
+            CreateApiKeyRequest {
+                owner: String::new(),
+                scopes: vec!["read".into()],
+                ttl_seconds: 0,
+            },
+            &owner,
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -121,26 +184,62 @@ async fn api_keys_log_in_until_revoked_and_are_stored_hashed() {
 
     let tokens = harness
         .client()
-        .login_with_api_key(LoginWithApiKeyRequest { api_key: created.api_key.clone() })
+        .login_with_api_key(LoginWithApiKeyRequest {
+            api_key: created.api_key.clone(),
+        })
         .await
         .unwrap()
         .into_inner()
         .tokens
         .unwrap();
     assert!(tokens.refresh_token.is_empty());
-    let me = harness.client().who_am_i(authed(WhoAmIRequest {}, &tokens.access_token)).await.unwrap().into_inner();
+    let me = harness
+        .client()
+        .who_am_i(authed(WhoAmIRequest {}, &tokens.access_token))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(me.name, "bot-owner");
     assert_eq!(me.scopes, vec!["read".to_string()]);
 
     let mut wrong = created.api_key.clone();
     wrong.push('x');
-    let refused = harness.client().login_with_api_key(LoginWithApiKeyRequest { api_key: wrong }).await.unwrap_err();
+    let refused = harness
+        .client()
+        .login_with_api_key(LoginWithApiKeyRequest { api_key: wrong })
+        .await
+        .unwrap_err();
     assert_eq!(refused.code(), Code::Unauthenticated);
 
-    harness.client().revoke_api_key(authed(RevokeApiKeyRequest { id: info.id.clone() }, &owner)).await.unwrap();
-    let revoked = harness.client().login_with_api_key(LoginWithApiKeyRequest { api_key: created.api_key }).await.unwrap_err();
+    harness
+        .client()
+        .revoke_api_key(authed(
+            RevokeApiKeyRequest {
+                id: info.id.clone(),
+            },
+            &owner,
+        ))
+        .await
+        .unwrap();
+    let revoked = harness
+        .client()
+        .login_with_api_key(LoginWithApiKeyRequest {
+            api_key: created.api_key,
+        })
+        .await
+        .unwrap_err();
     assert_eq!(revoked.code(), Code::Unauthenticated);
-    let listed = harness.client().list_api_keys(authed(ListApiKeysRequest { owner: String::new() }, &owner)).await.unwrap().into_inner();
+    let listed = harness
+        .client()
+        .list_api_keys(authed(
+            ListApiKeysRequest {
+                owner: String::new(),
+            },
+            &owner,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(listed.keys[0].revoked);
 }
 
@@ -151,24 +250,55 @@ async fn changing_the_password_requires_the_current_one_and_ends_sessions() {
     let tokens = harness.login("carol", "carol password 1").await.unwrap();
     let wrong = harness
         .client()
-        .change_password(authed(ChangePasswordRequest { current_password: "nope nope nope".into(), new_password: "carol password 2".into() }, &tokens.access_token))
+        .change_password(authed(
+            ChangePasswordRequest {
+                current_password: "nope nope nope".into(),
+                new_password: "carol password 2".into(),
+            },
+            &tokens.access_token,
+        ))
         .await
         .unwrap_err();
     assert_eq!(wrong.code(), Code::Unauthenticated);
     let weak = harness
         .client()
-        .change_password(authed(ChangePasswordRequest { current_password: "carol password 1".into(), new_password: "short".into() }, &tokens.access_token))
+        .change_password(authed(
+            ChangePasswordRequest {
+                current_password: "carol password 1".into(),
+                new_password: "short".into(),
+            },
+            &tokens.access_token,
+        ))
         .await
         .unwrap_err();
     assert_eq!(weak.code(), Code::InvalidArgument);
     harness
         .client()
-        .change_password(authed(ChangePasswordRequest { current_password: "carol password 1".into(), new_password: "carol password 2".into() }, &tokens.access_token))
+        .change_password(authed(
+            ChangePasswordRequest {
+                current_password: "carol password 1".into(),
+                new_password: "carol password 2".into(),
+            },
+            &tokens.access_token,
+        ))
         .await
         .unwrap();
     assert!(harness.login("carol", "carol password 2").await.is_ok());
-    assert_eq!(harness.login("carol", "carol password 1").await.unwrap_err().code(), Code::Unauthenticated);
-    let ended = harness.client().refresh(RefreshRequest { refresh_token: tokens.refresh_token }).await.unwrap_err();
+    assert_eq!(
+        harness
+            .login("carol", "carol password 1")
+            .await
+            .unwrap_err()
+            .code(),
+        Code::Unauthenticated
+    );
+    let ended = harness
+        .client()
+        .refresh(RefreshRequest {
+            refresh_token: tokens.refresh_token,
+        })
+        .await
+        .unwrap_err();
     assert_eq!(ended.code(), Code::Unauthenticated);
 }
 

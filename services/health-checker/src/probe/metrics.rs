@@ -12,7 +12,12 @@ const MAX_STATUS_LINE: usize = 1024;
 pub async fn check(admin_addr: &str, timeout: Duration) -> Result<(), String> {
     let status_line = tokio::time::timeout(timeout, fetch_status_line(admin_addr))
         .await
-        .map_err(|_| format!("{admin_addr} did not answer within {} ms", timeout.as_millis()))?
+        .map_err(|_| {
+            format!(
+                "{admin_addr} did not answer within {} ms",
+                timeout.as_millis()
+            )
+        })?
         .map_err(|error| format!("{admin_addr}: {error}"))?;
     match status_code(&status_line) {
         Some(200) => Ok(()),

@@ -30,7 +30,11 @@ pub async fn grade(target: &Target, channel: Channel, timeout: Duration) -> Grad
         (Ok(methods), Ok(())) => methods,
     };
     let Some(method) = methods.first() else {
-        return below(Grade::L2, "no L3", "it declares no gRPC method to smoke-check");
+        return below(
+            Grade::L2,
+            "no L3",
+            "it declares no gRPC method to smoke-check",
+        );
     };
     match smoke::check(channel, method, timeout).await {
         Ok(()) => Grading {

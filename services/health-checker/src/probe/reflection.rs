@@ -45,9 +45,7 @@ pub async fn first_methods(
 
 async fn ask_either(channel: Channel, symbols: &[String]) -> Result<Reflected, Status> {
     match ask_v1(channel.clone(), symbols).await {
-        Err(status) if status.code() == Code::Unimplemented => {
-            ask_v1alpha(channel, symbols).await
-        }
+        Err(status) if status.code() == Code::Unimplemented => ask_v1alpha(channel, symbols).await,
         outcome => outcome,
     }
 }
@@ -66,7 +64,12 @@ fn first_method(service: &str, files: &[Vec<u8>]) -> Option<String> {
                     format!("{package}.{}", candidate.name())
                 };
                 (full_name == service)
-                    .then(|| candidate.method.first().map(|method| method.name().to_string()))
+                    .then(|| {
+                        candidate
+                            .method
+                            .first()
+                            .map(|method| method.name().to_string())
+                    })
                     .flatten()
             })
         })
@@ -152,7 +155,11 @@ mod tests {
     fn first_method_is_found_by_full_service_name() {
         let files = vec![
             file("quorum.other.v1", "HealthCheckerService", &["Nope"]),
-            file("quorum.health.v1", "HealthCheckerService", &["GetStatus", "Watch"]),
+            file(
+                "quorum.health.v1",
+                "HealthCheckerService",
+                &["GetStatus", "Watch"],
+            ),
         ];
         assert_eq!(
             first_method("quorum.health.v1.HealthCheckerService", &files).as_deref(),

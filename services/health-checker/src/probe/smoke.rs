@@ -26,6 +26,8 @@ pub async fn check(channel: Channel, method: &str, timeout: Duration) -> Result<
             "{method} without a token answered {:?}, not Unauthenticated",
             status.code()
         )),
-        Ok(_) => Err(format!("{method} without a token answered OK, not Unauthenticated")),
+        Ok(_) => Err(format!(
+            "{method} without a token answered OK, not Unauthenticated"
+        )),
     }
 }

@@ -29,7 +29,10 @@ impl Entry {
         let (observed, health_message) = if target.implemented {
             (ServiceState::Unknown, "not checked yet")
         } else {
-            (ServiceState::NotImplemented, "in the catalog but not built yet")
+            (
+                ServiceState::NotImplemented,
+                "in the catalog but not built yet",
+            )
         };
         Self {
             target,

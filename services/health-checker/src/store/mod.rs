@@ -63,7 +63,9 @@ impl Store {
     pub fn observe(&self, name: &str, observed: ServiceState, message: &str) {
         let now = now_unix_ms();
         let mut table = self.lock();
-        let Some(&position) = table.index.get(name) else { return };
+        let Some(&position) = table.index.get(name) else {
+            return;
+        };
         let entry = &mut table.entries[position];
         entry.observed = observed;
         entry.last_checked_unix_ms = now;
@@ -79,7 +81,9 @@ impl Store {
     pub fn grade(&self, name: &str, grade: Grade, message: &str) {
         let now = now_unix_ms();
         let mut table = self.lock();
-        let Some(&position) = table.index.get(name) else { return };
+        let Some(&position) = table.index.get(name) else {
+            return;
+        };
         let entry = &mut table.entries[position];
         if entry.observed != ServiceState::Serving {
             return;
@@ -114,7 +118,11 @@ impl Store {
         self.lock()
             .entries
             .iter()
-            .filter(|entry| filter.category.is_none_or(|category| entry.target.category == category))
+            .filter(|entry| {
+                filter
+                    .category
+                    .is_none_or(|category| entry.target.category == category)
+            })
             .filter(|entry| !filter.implemented_only || entry.target.implemented)
             .map(Entry::status)
             .collect()
@@ -124,7 +132,15 @@ impl Store {
     pub fn history(&self, name: &str, limit: usize) -> Option<Vec<StatusChange>> {
         let table = self.lock();
         let position = *table.index.get(name)?;
-        Some(table.entries[position].history.iter().rev().take(limit).cloned().collect())
+        Some(
+            table.entries[position]
+                .history
+                .iter()
+                .rev()
+                .take(limit)
+                .cloned()
+                .collect(),
+        )
     }
 
     /// The current statuses of `names` (all when empty) and a receiver of every later
@@ -145,13 +161,19 @@ impl Store {
 
     /// The registered targets, in registry order.
     pub fn targets(&self) -> Vec<Target> {
-        self.lock().entries.iter().map(|entry| entry.target.clone()).collect()
+        self.lock()
+            .entries
+            .iter()
+            .map(|entry| entry.target.clone())
+            .collect()
     }
 
     fn lock(&self) -> MutexGuard<'_, Table> {
         // A panic while holding the lock cannot leave the table half-updated in a way
         // that matters more than losing the whole registry, so keep serving.
-        self.table.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.table
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Recomputes every reported state from the observed ones (dependents included),

@@ -132,8 +132,14 @@ fn subscribers_get_the_snapshot_then_changes_of_state_and_grade() {
     while let Ok(status) = changes.try_recv() {
         seen.push((status.name.clone(), status.state(), status.grade()));
     }
-    assert!(seen.contains(&("auth".into(), ServiceState::Serving, Grade::L1)), "{seen:?}");
-    assert!(seen.contains(&("auth".into(), ServiceState::Serving, Grade::L2)), "{seen:?}");
+    assert!(
+        seen.contains(&("auth".into(), ServiceState::Serving, Grade::L1)),
+        "{seen:?}"
+    );
+    assert!(
+        seen.contains(&("auth".into(), ServiceState::Serving, Grade::L2)),
+        "{seen:?}"
+    );
     // The dependent changed too (its down dependencies emptied).
     assert!(seen.iter().any(|(name, ..)| name == "app"), "{seen:?}");
 }

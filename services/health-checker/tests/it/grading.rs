@@ -30,7 +30,11 @@ async fn target_without_auth_stops_at_l2() {
     })
     .await;
     assert!(status.message.contains("no L3"), "{}", status.message);
-    assert!(status.message.contains("InvalidArgument"), "{}", status.message);
+    assert!(
+        status.message.contains("InvalidArgument"),
+        "{}",
+        status.message
+    );
 }
 
 #[tokio::test]
@@ -51,13 +55,24 @@ async fn target_without_metrics_stays_at_l1() {
 async fn target_missing_a_declared_service_stays_at_l1() {
     let target = start_target(AuthMode::Enabled).await;
     let mut entry = target_of("wrong-contract", &target, &[]);
-    entry.grpc_services.push("quorum.auth.v1.AuthService".into());
+    entry
+        .grpc_services
+        .push("quorum.auth.v1.AuthService".into());
     let checker = start_checker(vec![entry]).await;
 
-    let status = wait_for(&checker, "wrong-contract", "probed by reflection", |status| {
-        status.state() == ServiceState::Serving && status.message.contains("no L2: reflection")
-    })
+    let status = wait_for(
+        &checker,
+        "wrong-contract",
+        "probed by reflection",
+        |status| {
+            status.state() == ServiceState::Serving && status.message.contains("no L2: reflection")
+        },
+    )
     .await;
     assert_eq!(status.grade(), Grade::L1);
-    assert!(status.message.contains("quorum.auth.v1.AuthService"), "{}", status.message);
+    assert!(
+        status.message.contains("quorum.auth.v1.AuthService"),
+        "{}",
+        status.message
+    );
 }

@@ -26,7 +26,10 @@ fn catalog_registry() -> Vec<Target> {
 }
 
 async fn list(checker: &TestServer, category: &str, implemented_only: bool) -> Vec<String> {
-    let request = ListServicesRequest { category: category.into(), implemented_only };
+    let request = ListServicesRequest {
+        category: category.into(),
+        implemented_only,
+    };
     client(checker)
         .list_services(checker.request(request, &["viewer"]))
         .await
@@ -58,7 +61,9 @@ async fn lists_every_catalog_service_and_filters() {
     assert_eq!(infra, expected);
     assert_eq!(list(&checker, "INFRA", true).await, ["health-checker"]);
 
-    let request = GetStatusRequest { name: "price-feed".into() };
+    let request = GetStatusRequest {
+        name: "price-feed".into(),
+    };
     let status = client(&checker)
         .get_status(checker.request(request, &["viewer"]))
         .await
@@ -77,15 +82,28 @@ async fn bad_input_gets_the_right_codes() {
     let checker = start_checker(catalog_registry()).await;
     let mut client = client(&checker);
 
-    let empty = GetStatusRequest { name: String::new() };
-    let error = client.get_status(checker.request(empty, &["viewer"])).await.expect_err("empty");
+    let empty = GetStatusRequest {
+        name: String::new(),
+    };
+    let error = client
+        .get_status(checker.request(empty, &["viewer"]))
+        .await
+        .expect_err("empty");
     assert_eq!(error.code(), Code::InvalidArgument);
 
-    let unknown = GetStatusRequest { name: "no-such-service".into() };
-    let error = client.get_status(checker.request(unknown, &["viewer"])).await.expect_err("unknown");
+    let unknown = GetStatusRequest {
+        name: "no-such-service".into(),
+    };
+    let error = client
+        .get_status(checker.request(unknown, &["viewer"]))
+        .await
+        .expect_err("unknown");
     assert_eq!(error.code(), Code::NotFound);
 
-    let bad_category = ListServicesRequest { category: "GPU".into(), implemented_only: false };
+    let bad_category = ListServicesRequest {
+        category: "GPU".into(),
+        implemented_only: false,
+    };
     let error = client
         .list_services(checker.request(bad_category, &["viewer"]))
         .await
@@ -93,17 +111,43 @@ async fn bad_input_gets_the_right_codes() {
     assert_eq!(error.code(), Code::InvalidArgument);
     assert!(error.message().contains("category"), "{}", error.message());
 
-    let too_many = GetHistoryRequest { name: "auth-manager".into(), limit: 1001 };
-    let error = client.get_history(checker.request(too_many, &["viewer"])).await.expect_err("limit");
+    let too_many = GetHistoryRequest {
+        name: "auth-manager".into(),
+        limit: 1001,
+    };
+    let error = client
+        .get_history(checker.request(too_many, &["viewer"]))
+        .await
+        .expect_err("limit");
     assert_eq!(error.code(), Code::InvalidArgument);
-    let most = GetHistoryRequest { name: "auth-manager".into(), limit: 1000 };
-    assert!(client.get_history(checker.request(most, &["viewer"])).await.is_ok());
+    let most = GetHistoryRequest {
+        name: "auth-manager".into(),
+        limit: 1000,
+    };
+    assert!(
+        client
+            .get_history(checker.request(most, &["viewer"]))
+            .await
+            .is_ok()
+    );
 
-    let unknown = GetHistoryRequest { name: "no-such-service".into(), limit: 0 };
-    let error = client.get_history(checker.request(unknown, &["viewer"])).await.expect_err("unknown");
+    let unknown = GetHistoryRequest {
+        name: "no-such-service".into(),
+        limit: 0,
+    };
+    let error = client
+        .get_history(checker.request(unknown, &["viewer"]))
+        .await
+        .expect_err("unknown");
     assert_eq!(error.code(), Code::NotFound);
-    let empty = GetHistoryRequest { name: String::new(), limit: 0 };
-    let error = client.get_history(checker.request(empty, &["viewer"])).await.expect_err("empty");
+    let empty = GetHistoryRequest {
+        name: String::new(),
+        limit: 0,
+    };
+    let error = client
+        .get_history(checker.request(empty, &["viewer"]))
+        .await
+        .expect_err("empty");
     assert_eq!(error.code(), Code::InvalidArgument);
 }
 
@@ -112,7 +156,9 @@ async fn calls_without_a_token_are_unauthenticated() {
     let checker = start_checker(vec![]).await;
     let mut client = client(&checker);
     let error = client
-        .get_status(GetStatusRequest { name: "health-checker".into() })
+        .get_status(GetStatusRequest {
+            name: "health-checker".into(),
+        })
         .await
         .expect_err("no token");
     assert_eq!(error.code(), Code::Unauthenticated);
@@ -122,5 +168,10 @@ async fn calls_without_a_token_are_unauthenticated() {
         .expect_err("no token");
     assert_eq!(error.code(), Code::Unauthenticated);
     let request = ListServicesRequest::default();
-    assert!(client.list_services(checker.request(request, &["viewer"])).await.is_ok());
+    assert!(
+        client
+            .list_services(checker.request(request, &["viewer"]))
+            .await
+            .is_ok()
+    );
 }

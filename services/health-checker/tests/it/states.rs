@@ -14,14 +14,20 @@ async fn dead_address_is_unreachable() {
     .await;
     assert_eq!(status.grade(), Grade::L1);
     assert!(!status.message.is_empty());
-    let request = GetHistoryRequest { name: "ghost".into(), limit: 0 };
+    let request = GetHistoryRequest {
+        name: "ghost".into(),
+        limit: 0,
+    };
     let history = client(&checker)
         .get_history(checker.request(request, &["viewer"]))
         .await
         .expect("history")
         .into_inner()
         .changes;
-    assert_eq!(history.last().map(|change| change.from_state()), Some(ServiceState::Unknown));
+    assert_eq!(
+        history.last().map(|change| change.from_state()),
+        Some(ServiceState::Unknown)
+    );
     assert_eq!(history[0].to_state(), ServiceState::Unreachable);
 }
 
@@ -29,16 +35,25 @@ async fn dead_address_is_unreachable() {
 async fn stopped_target_goes_down_and_history_records_it() {
     let target = start_target(AuthMode::Enabled).await;
     let checker = start_checker(vec![target_of("live", &target, &[])]).await;
-    wait_for(&checker, "live", "SERVING", |status| status.state() == ServiceState::Serving).await;
+    wait_for(&checker, "live", "SERVING", |status| {
+        status.state() == ServiceState::Serving
+    })
+    .await;
 
     target.stop().await.expect("target stops cleanly");
     let down = wait_for(&checker, "live", "down", |status| {
-        matches!(status.state(), ServiceState::NotServing | ServiceState::Unreachable)
+        matches!(
+            status.state(),
+            ServiceState::NotServing | ServiceState::Unreachable
+        )
     })
     .await;
     assert_eq!(down.grade(), Grade::L1);
 
-    let request = GetHistoryRequest { name: "live".into(), limit: 10 };
+    let request = GetHistoryRequest {
+        name: "live".into(),
+        limit: 10,
+    };
     let history = client(&checker)
         .get_history(checker.request(request, &["viewer"]))
         .await
@@ -46,12 +61,31 @@ async fn stopped_target_goes_down_and_history_records_it() {
         .into_inner()
         .changes;
     assert!(history.len() >= 2, "{history:?}");
-    assert_eq!(history[0].to_state(), down.state(), "newest first: {history:?}");
+    assert_eq!(
+        history[0].to_state(),
+        down.state(),
+        "newest first: {history:?}"
+    );
     let oldest = history.last().expect("an entry");
-    assert_eq!((oldest.from_state(), oldest.to_state()), (ServiceState::Unknown, ServiceState::Serving));
-    assert!(history.iter().any(|change| change.from_state() == ServiceState::Serving), "{history:?}");
-    assert!(history.windows(2).all(|pair| pair[0].at_unix_ms >= pair[1].at_unix_ms));
-    let one = GetHistoryRequest { name: "live".into(), limit: 1 };
+    assert_eq!(
+        (oldest.from_state(), oldest.to_state()),
+        (ServiceState::Unknown, ServiceState::Serving)
+    );
+    assert!(
+        history
+            .iter()
+            .any(|change| change.from_state() == ServiceState::Serving),
+        "{history:?}"
+    );
+    assert!(
+        history
+            .windows(2)
+            .all(|pair| pair[0].at_unix_ms >= pair[1].at_unix_ms)
+    );
+    let one = GetHistoryRequest {
+        name: "live".into(),
+        limit: 1,
+    };
     let newest = client(&checker)
         .get_history(checker.request(one, &["viewer"]))
         .await

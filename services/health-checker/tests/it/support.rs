@@ -39,9 +39,11 @@ pub async fn start_target(auth: AuthMode) -> TestServer {
 
 /// The health-checker under test, watching `registry`.
 pub async fn start_checker(registry: Vec<Target>) -> TestServer {
-    TestServer::start("health-checker", kit_config(AuthMode::Enabled), move |kit| {
-        health_checker::start_with_registry(kit, fast_config(), registry)
-    })
+    TestServer::start(
+        "health-checker",
+        kit_config(AuthMode::Enabled),
+        move |kit| health_checker::start_with_registry(kit, fast_config(), registry),
+    )
     .await
 }
 

@@ -13,17 +13,29 @@ const PATIENCE: Duration = Duration::from_secs(20);
 async fn watch_sends_the_current_state_then_changes() {
     let target = start_target(AuthMode::Enabled).await;
     let other = start_target(AuthMode::Enabled).await;
-    let registry = vec![target_of("live", &target, &[]), target_of("other", &other, &[])];
+    let registry = vec![
+        target_of("live", &target, &[]),
+        target_of("other", &other, &[]),
+    ];
     let checker = start_checker(registry).await;
-    wait_for(&checker, "live", "SERVING", |status| status.state() == ServiceState::Serving).await;
+    wait_for(&checker, "live", "SERVING", |status| {
+        status.state() == ServiceState::Serving
+    })
+    .await;
 
-    let request = WatchRequest { names: vec!["live".into()] };
+    let request = WatchRequest {
+        names: vec!["live".into()],
+    };
     let mut stream = client(&checker)
         .watch(checker.request(request, &["viewer"]))
         .await
         .expect("watch opens")
         .into_inner();
-    let first = stream.message().await.expect("first message").expect("a status");
+    let first = stream
+        .message()
+        .await
+        .expect("first message")
+        .expect("a status");
     let first = first.status.expect("status set");
     assert_eq!(first.name, "live");
     assert_eq!(first.state(), ServiceState::Serving);
@@ -31,7 +43,11 @@ async fn watch_sends_the_current_state_then_changes() {
     target.stop().await.expect("target stops cleanly");
     let changed = tokio::time::timeout(PATIENCE, async {
         loop {
-            let message = stream.message().await.expect("stream open").expect("a status");
+            let message = stream
+                .message()
+                .await
+                .expect("stream open")
+                .expect("a status");
             let status = message.status.expect("status set");
             assert_eq!(status.name, "live", "only the chosen service is sent");
             if status.state() != ServiceState::Serving {
@@ -42,7 +58,10 @@ async fn watch_sends_the_current_state_then_changes() {
     .await
     .expect("a change within 20 s");
     assert!(
-        matches!(changed.state(), ServiceState::NotServing | ServiceState::Unreachable),
+        matches!(
+            changed.state(),
+            ServiceState::NotServing | ServiceState::Unreachable
+        ),
         "{changed:?}"
     );
 }
@@ -57,7 +76,11 @@ async fn watch_of_every_service_starts_with_all_of_them_and_ends_on_shutdown() {
         .await
         .expect("watch opens")
         .into_inner();
-    let first = stream.message().await.expect("first message").expect("a status");
+    let first = stream
+        .message()
+        .await
+        .expect("first message")
+        .expect("a status");
     assert_eq!(first.status.expect("status set").name, "live");
 
     checker.kit.request_shutdown();
@@ -77,14 +100,18 @@ async fn watch_of_every_service_starts_with_all_of_them_and_ends_on_shutdown() {
 async fn watch_of_unknown_or_empty_names_is_refused() {
     let checker = start_checker(vec![]).await;
     let mut client = client(&checker);
-    let unknown = WatchRequest { names: vec!["nobody".into()] };
+    let unknown = WatchRequest {
+        names: vec!["nobody".into()],
+    };
     let error = client
         .watch(checker.request(unknown, &["viewer"]))
         .await
         .expect_err("unknown name");
     assert_eq!(error.code(), Code::NotFound);
     assert!(error.message().contains("nobody"), "{}", error.message());
-    let empty = WatchRequest { names: vec![String::new()] };
+    let empty = WatchRequest {
+        names: vec![String::new()],
+    };
     let error = client
         .watch(checker.request(empty, &["viewer"]))
         .await
