@@ -1,0 +1,220 @@
+//! At-least-once delivery, redelivery after a crash, claiming, and dead letters.
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use quorum_bus::{Bus, HandlerError};
+use quorum_testkit::TestRedis;
+use redis::AsyncCommands;
+use tokio_util::sync::CancellationToken;
+
+use crate::{eventually, quick};
+
+type Seen = Arc<Mutex<Vec<u32>>>;
+
+fn recorder(
+    seen: &Seen,
+) -> impl FnMut(quorum_bus::Message) -> std::future::Ready<Result<(), HandlerError>> + use<> {
+    let seen = seen.clone();
+    move |message| {
+        let value: u32 = match message.decode() {
+            Ok(value) => value,
+            Err(error) => return std::future::ready(Err(error)),
+        };
+        seen.lock().unwrap().push(value);
+        std::future::ready(Ok(()))
+    }
+}
+
+async fn pending(redis: &TestRedis, stream: &str, group: &str) -> u64 {
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let reply: redis::streams::StreamPendingReply =
+        connection.xpending(stream, group).await.unwrap();
+    reply.count() as u64
+}
+
+async fn stream_len(redis: &TestRedis, stream: &str) -> u64 {
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    connection.xlen(stream).await.unwrap()
+}
+
+#[tokio::test]
+async fn published_events_are_handled_once_and_acknowledged() {
+    let redis = TestRedis::start().await;
+    let bus = Bus::connect(&redis.url, "t").await.unwrap();
+    let seen: Seen = Arc::default();
+    let stop = CancellationToken::new();
+    let consumer = bus.consumer("numbers", "g", "c1", quick());
+    let task = tokio::spawn(consumer.run(stop.clone(), recorder(&seen)));
+    for value in 0..20u32 {
+        bus.publish("numbers", &value).await.unwrap();
+    }
+    eventually("20 events", || seen.lock().unwrap().len() == 20).await;
+    assert_eq!(*seen.lock().unwrap(), (0..20).collect::<Vec<_>>());
+    eventually("all acknowledged", || true).await;
+    assert_eq!(pending(&redis, "t:numbers", "g").await, 0);
+    stop.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_consumer_that_crashed_mid_handling_gets_its_messages_again() {
+    let redis = TestRedis::start().await;
+    let bus = Bus::connect(&redis.url, "t").await.unwrap();
+    for value in 0..5u32 {
+        bus.publish("jobs", &value).await.unwrap();
+    }
+    // The first incarnation takes the messages and never finishes handling them.
+    let taken = Arc::new(Mutex::new(0));
+    let counter = taken.clone();
+    let crashed = tokio::spawn(bus.consumer("jobs", "g", "worker-1", quick()).run(
+        CancellationToken::new(),
+        move |_| {
+            *counter.lock().unwrap() += 1;
+            std::future::pending::<Result<(), HandlerError>>()
+        },
+    ));
+    eventually("first message taken", || *taken.lock().unwrap() == 1).await;
+    crashed.abort();
+    let _ = crashed.await;
+    assert!(pending(&redis, "t:jobs", "g").await >= 1);
+
+    // Restarted under the same name, it handles what it had been given, then the rest.
+    let seen: Seen = Arc::default();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(
+        bus.consumer("jobs", "g", "worker-1", quick())
+            .run(stop.clone(), recorder(&seen)),
+    );
+    eventually("all five handled", || {
+        seen.lock().unwrap().iter().collect::<BTreeSet<_>>().len() == 5
+    })
+    .await;
+    stop.cancel();
+    task.await.unwrap();
+    assert_eq!(pending(&redis, "t:jobs", "g").await, 0);
+}
+
+#[tokio::test]
+async fn messages_of_a_dead_consumer_are_claimed_by_another() {
+    let redis = TestRedis::start().await;
+    let bus = Bus::connect(&redis.url, "t").await.unwrap();
+    bus.publish("jobs", &7u32).await.unwrap();
+    let dead = tokio::spawn(
+        bus.consumer("jobs", "g", "dead", quick())
+            .run(CancellationToken::new(), |_| {
+                std::future::pending::<Result<(), HandlerError>>()
+            }),
+    );
+    eventually("taken by the dead consumer", || true).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    dead.abort();
+    let seen: Seen = Arc::default();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(
+        bus.consumer("jobs", "g", "alive", quick())
+            .run(stop.clone(), recorder(&seen)),
+    );
+    eventually("claimed and handled", || {
+        seen.lock().unwrap().as_slice() == [7]
+    })
+    .await;
+    stop.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn failing_messages_are_retried_then_dead_lettered() {
+    let redis = TestRedis::start().await;
+    let bus = Bus::connect(&redis.url, "t").await.unwrap();
+    let attempts = Arc::new(Mutex::new(0));
+    let counter = attempts.clone();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(
+        bus.consumer("jobs", "g", "c", quick())
+            .run(stop.clone(), move |_| {
+                *counter.lock().unwrap() += 1;
+                std::future::ready(Err(HandlerError::Retry("dependency down".into())))
+            }),
+    );
+    bus.publish("jobs", &1u32).await.unwrap();
+    bus.publish_raw("jobs", "not json").await.unwrap();
+    let mut dead = 0;
+    for _ in 0..500 {
+        dead = stream_len(&redis, "t:jobs:dead").await;
+        if dead == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(dead, 2, "both messages dead-lettered");
+    stop.cancel();
+    task.await.unwrap();
+    // The retried one was tried max_deliveries times; the malformed one never reached
+    // a handler that could succeed, and was retried the same way.
+    assert_eq!(*attempts.lock().unwrap(), 6);
+    assert_eq!(pending(&redis, "t:jobs", "g").await, 0);
+}
+
+#[tokio::test]
+async fn poison_messages_are_dead_lettered_at_once() {
+    let redis = TestRedis::start().await;
+    let bus = Bus::connect(&redis.url, "t").await.unwrap();
+    let seen: Seen = Arc::default();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(
+        bus.consumer("numbers", "g", "c", quick())
+            .run(stop.clone(), recorder(&seen)),
+    );
+    bus.publish_raw("numbers", "\"not a number\"")
+        .await
+        .unwrap();
+    bus.publish("numbers", &3u32).await.unwrap();
+    eventually("the good one handled", || {
+        seen.lock().unwrap().as_slice() == [3]
+    })
+    .await;
+    let mut dead = 0;
+    for _ in 0..100 {
+        dead = stream_len(&redis, "t:numbers:dead").await;
+        if dead == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(dead, 1);
+    stop.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn consumers_and_publishers_carry_on_after_a_redis_restart() {
+    let mut redis = TestRedis::start().await;
+    let bus = Bus::connect(&redis.url, "t").await.unwrap();
+    let seen: Seen = Arc::default();
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(
+        bus.consumer("numbers", "g", "c", quick())
+            .run(stop.clone(), recorder(&seen)),
+    );
+    bus.publish("numbers", &1u32).await.unwrap();
+    eventually("first handled", || seen.lock().unwrap().len() == 1).await;
+    redis.restart().await;
+    let mut published = false;
+    for _ in 0..100 {
+        if bus.publish("numbers", &2u32).await.is_ok() {
+            published = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(published, "publisher did not reconnect");
+    eventually("second handled after restart", || {
+        seen.lock().unwrap().contains(&2)
+    })
+    .await;
+    stop.cancel();
+    task.await.unwrap();
+}
