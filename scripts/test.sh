@@ -34,4 +34,6 @@ step "kubernetes overlays"
 bash scripts/validate-k8s.sh
 
 step "tests"
+# The contract test runs every implemented service's real binary, so build them first.
+cargo build --workspace --bins --locked
 cargo nextest run --workspace --locked --no-fail-fast

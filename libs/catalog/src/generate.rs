@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::catalog::Catalog;
-use crate::{compose, k8s};
+use crate::{compose, docs, k8s};
 
 /// Directories whose every `.yaml` file is generated; strays in them are stale.
 pub const GENERATED_DIRS: [&str; 2] = ["k8s/base", "k8s/components/network-policies"];
@@ -25,6 +25,10 @@ pub fn render_all(catalog: &Catalog) -> Vec<GeneratedFile> {
         GeneratedFile {
             path: "compose/observability/prometheus.yml".to_string(),
             contents: compose::render_prometheus(catalog),
+        },
+        GeneratedFile {
+            path: "docs/services.md".to_string(),
+            contents: docs::render_service_table(catalog),
         },
     ];
     let groups = [
@@ -154,9 +158,11 @@ mod tests {
         let catalog = Catalog::parse(CATALOG_TOML).expect("valid catalog");
         let first = render_all(&catalog);
         assert_eq!(first, render_all(&catalog));
+        let markdown_header = format!("<!-- {}", crate::GENERATED_HEADER.trim_start_matches("# "));
         for file in &first {
             assert!(
-                file.contents.starts_with(crate::GENERATED_HEADER),
+                file.contents.starts_with(crate::GENERATED_HEADER)
+                    || file.contents.starts_with(&markdown_header),
                 "{}",
                 file.path
             );

@@ -4,6 +4,7 @@
 
 mod catalog;
 pub mod compose;
+pub mod docs;
 mod error;
 pub mod generate;
 pub mod k8s;
