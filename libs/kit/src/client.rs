@@ -35,12 +35,22 @@ impl Kit {
 
     /// [`Kit::channel`] with the token and trace context interceptor.
     pub fn client_channel(&self, service: &str) -> Result<ServiceChannel, ConfigError> {
-        Ok(InterceptedService::new(
-            self.channel(service)?,
+        Ok(self.intercepted(self.channel(service)?))
+    }
+
+    /// A channel to an explicit endpoint with the token and trace context interceptor.
+    pub fn client_channel_at(&self, url: &str) -> Result<ServiceChannel, ConfigError> {
+        let channel = channel_to(url).map_err(|problem| ConfigError::new("endpoint", problem))?;
+        Ok(self.intercepted(channel))
+    }
+
+    fn intercepted(&self, channel: Channel) -> ServiceChannel {
+        InterceptedService::new(
+            channel,
             CallerInterceptor {
                 tokens: self.service_tokens().clone(),
             },
-        ))
+        )
     }
 }
 

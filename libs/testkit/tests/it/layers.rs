@@ -126,3 +126,95 @@ async fn request_ids_are_echoed_or_made_and_metrics_count_every_call() {
         "{metrics}"
     );
 }
+
+/// Answers Query by asking another service the same question through the kit's client.
+struct Relay {
+    kit: quorum_kit::Kit,
+    downstream: String,
+}
+
+#[tonic::async_trait]
+impl quorum_proto::audit::v1::audit_service_server::AuditService for Relay {
+    async fn append(
+        &self,
+        _: tonic::Request<quorum_proto::audit::v1::AppendRequest>,
+    ) -> Result<tonic::Response<quorum_proto::audit::v1::AppendResponse>, tonic::Status> {
+        Err(tonic::Status::unimplemented("relay"))
+    }
+
+    async fn query(
+        &self,
+        _: tonic::Request<QueryRequest>,
+    ) -> Result<tonic::Response<quorum_proto::audit::v1::QueryResponse>, tonic::Status> {
+        let channel = self
+            .kit
+            .client_channel_at(&self.downstream)
+            .map_err(|error| tonic::Status::internal(error.to_string()))?;
+        AuditServiceClient::new(channel)
+            .query(QueryRequest::default())
+            .await
+    }
+
+    async fn verify_chain(
+        &self,
+        _: tonic::Request<quorum_proto::audit::v1::VerifyChainRequest>,
+    ) -> Result<tonic::Response<quorum_proto::audit::v1::VerifyChainResponse>, tonic::Status> {
+        Err(tonic::Status::unimplemented("relay"))
+    }
+
+    async fn list_checkpoints(
+        &self,
+        _: tonic::Request<quorum_proto::audit::v1::ListCheckpointsRequest>,
+    ) -> Result<tonic::Response<quorum_proto::audit::v1::ListCheckpointsResponse>, tonic::Status>
+    {
+        Err(tonic::Status::unimplemented("relay"))
+    }
+}
+
+#[tokio::test]
+async fn calls_made_for_a_caller_carry_the_callers_token() {
+    let downstream = start(KitConfig::for_tests()).await;
+    let url = format!("http://{}", downstream.addr);
+    let relay = quorum_testkit::TestServer::start(
+        "health-checker",
+        KitConfig::for_tests(),
+        move |kit: quorum_kit::Kit| async move {
+            Ok(quorum_kit::Service::new().add(
+                quorum_proto::audit::v1::audit_service_server::AuditServiceServer::new(Relay {
+                    kit,
+                    downstream: url,
+                }),
+            ))
+        },
+    )
+    .await;
+    // The relay and the downstream share no keys, so make the relay's token one the
+    // downstream accepts: it is the downstream that must see the original caller.
+    let token = downstream.token("alice", &["auditor"]);
+    let mut client = AuditServiceClient::new(relay.channel());
+    let unverifiable = client
+        .query(quorum_testkit::with_token(QueryRequest::default(), &token))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        unverifiable.code(),
+        Code::Unauthenticated,
+        "the relay must verify with its own keys"
+    );
+
+    let relay_token = relay.token("alice", &["auditor"]);
+    let answer = client
+        .query(quorum_testkit::with_token(
+            QueryRequest::default(),
+            &relay_token,
+        ))
+        .await
+        .unwrap_err();
+    // The downstream refuses the relay's key: proof the caller's own token travelled on.
+    assert_eq!(answer.code(), Code::Unauthenticated, "{answer:?}");
+    assert!(
+        answer.message().contains("unknown key id"),
+        "{}",
+        answer.message()
+    );
+}
