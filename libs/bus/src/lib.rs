@@ -1,4 +1,5 @@
 //! Events between Quorum services on Redis Streams.
+mod args;
 mod consumer;
 pub mod events;
 pub mod outbox;
@@ -7,6 +8,7 @@ use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 use serde::Serialize;
 
+pub use args::BusArgs;
 pub use consumer::{Consumer, ConsumerConfig, HandlerError, Message};
 
 /// Stream entries kept per topic; older ones are trimmed (approximately).

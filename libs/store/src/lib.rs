@@ -1,5 +1,7 @@
 //! Postgres for Quorum services: one schema per service, migrations under an advisory
 //! lock, and patience while the database starts.
+mod args;
+
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -8,6 +10,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Executor};
 
+pub use args::DatabaseArgs;
 pub use sqlx;
 
 /// How to reach the database.

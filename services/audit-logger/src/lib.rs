@@ -11,13 +11,13 @@ pub mod verify;
 
 use std::time::Duration;
 
+use quorum_bus::BusArgs;
 use quorum_kit::auth::AuthPolicy;
 use quorum_kit::{ConfigError, Kit, Service};
 use quorum_proto::audit::v1::audit_service_server::AuditServiceServer;
-use quorum_store::{StoreConfig, StoreError};
+use quorum_store::DatabaseArgs;
 
 use crate::checkpoint::Trigger;
-use crate::consumer::BusSettings;
 use crate::handlers::AuditHandler;
 use crate::ledger::{Ledger, now_ms};
 
@@ -30,15 +30,10 @@ const METHOD_PREFIX: &str = "/quorum.audit.v1.AuditService/";
 /// audit-logger's own settings.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
-    /// Postgres URL; the service keeps its tables in the `audit_logger` schema.
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: String,
-    /// Redis URL of the bus.
-    #[arg(long, env = "REDIS_URL")]
-    pub redis_url: String,
-    /// Prefix of every bus stream.
-    #[arg(long, env = "QUORUM_BUS_PREFIX", default_value = "quorum")]
-    pub bus_prefix: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub bus: BusArgs,
     /// Name of this instance in the bus consumer group; keep it stable across restarts.
     #[arg(long, env = "HOSTNAME", default_value = "audit-logger-1")]
     pub consumer_name: String,
@@ -66,9 +61,8 @@ impl Config {
     /// Defaults for everything but the two URLs (tests and tools).
     pub fn new(database_url: impl Into<String>, redis_url: impl Into<String>) -> Self {
         Self {
-            database_url: database_url.into(),
-            redis_url: redis_url.into(),
-            bus_prefix: "quorum".into(),
+            database: DatabaseArgs::new(database_url),
+            bus: BusArgs::new(redis_url),
             consumer_name: "audit-logger-1".into(),
             checkpoint_interval_secs: 60,
             checkpoint_every_records: 1000,
@@ -81,15 +75,7 @@ impl Config {
 /// gRPC service with its access rules.
 pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
     let signing_seed = check(&config)?;
-    let store_config = StoreConfig::for_service(SERVICE, &config.database_url);
-    let pool = quorum_store::connect(&store_config, &MIGRATOR)
-        .await
-        .map_err(|error| match error {
-            StoreError::BadUrl(problem) => {
-                anyhow::Error::new(ConfigError::new("DATABASE_URL", problem))
-            }
-            other => anyhow::Error::new(other),
-        })?;
+    let pool = config.database.connect(SERVICE, &MIGRATOR).await?;
     let signer = checkpoint::load_signer(&pool, signing_seed, now_ms()).await?;
     tracing::info!(public_key = %signer.public_key(), "checkpoint signing key loaded");
     let trigger = Trigger::new(config.checkpoint_every_records);
@@ -100,14 +86,14 @@ pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
         "checkpoints",
         checkpoint::run(pool, signer, interval, trigger, kit.shutdown_token()),
     );
-    let settings = BusSettings {
-        redis_url: config.redis_url.clone(),
-        prefix: config.bus_prefix.clone(),
-        consumer_name: config.consumer_name.clone(),
-    };
     kit.spawn(
         "audit-consumer",
-        consumer::run(settings, ledger.clone(), kit.shutdown_token()),
+        consumer::run(
+            config.bus.clone(),
+            config.consumer_name.clone(),
+            ledger.clone(),
+            kit.shutdown_token(),
+        ),
     );
 
     let reader = ["auditor", "admin"];
@@ -123,26 +109,8 @@ pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
 
 /// Refuses bad values before anything connects; returns the configured signing seed.
 fn check(config: &Config) -> Result<Option<[u8; 32]>, ConfigError> {
-    let url = config.database_url.trim();
-    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-        return Err(ConfigError::new(
-            "DATABASE_URL",
-            "must be a postgres:// URL",
-        ));
-    }
-    let redis_schemes = ["redis://", "rediss://", "redis+unix://", "unix://"];
-    if !redis_schemes
-        .iter()
-        .any(|scheme| config.redis_url.starts_with(scheme))
-    {
-        return Err(ConfigError::new(
-            "REDIS_URL",
-            "must be a redis:// (or rediss://, redis+unix://) URL",
-        ));
-    }
-    if config.bus_prefix.trim().is_empty() {
-        return Err(ConfigError::new("QUORUM_BUS_PREFIX", "must not be empty"));
-    }
+    config.database.check()?;
+    config.bus.check()?;
     if config.consumer_name.trim().is_empty() {
         return Err(ConfigError::new(
             "HOSTNAME",
@@ -191,8 +159,11 @@ mod tests {
     fn bad_values_name_their_variable() {
         type Edit = fn(&mut Config);
         let cases: Vec<(Edit, &str)> = vec![
-            (|c| c.database_url = "mysql://x".into(), "DATABASE_URL"),
-            (|c| c.redis_url = "http://x".into(), "REDIS_URL"),
+            (
+                |c| c.database.database_url = "mysql://x".into(),
+                "DATABASE_URL",
+            ),
+            (|c| c.bus.redis_url = "http://x".into(), "REDIS_URL"),
             (
                 |c| c.checkpoint_interval_secs = 0,
                 "QUORUM_AUDIT_CHECKPOINT_INTERVAL_SECS",

@@ -14,12 +14,12 @@ mod store;
 use std::sync::Arc;
 use std::time::Duration;
 
-use quorum_bus::Bus;
+use quorum_bus::BusArgs;
 use quorum_bus::outbox::Outbox;
 use quorum_kit::auth::AuthPolicy;
 use quorum_kit::{ConfigError, Kit, Service};
 use quorum_proto::auth::v1::auth_service_server::AuthServiceServer;
-use quorum_store::StoreConfig;
+use quorum_store::DatabaseArgs;
 use sqlx::PgPool;
 
 pub use keys::SigningKeys;
@@ -31,15 +31,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 /// auth-manager's own settings (the kit's common ones are listed by `--help`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct Config {
-    /// Postgres URL; auth-manager uses the schema `auth_manager`.
-    #[arg(long, env = "DATABASE_URL")]
-    pub database_url: String,
-    /// Redis URL for the event bus (audit events).
-    #[arg(long, env = "REDIS_URL")]
-    pub redis_url: String,
-    /// Prefix of bus stream names.
-    #[arg(long, env = "QUORUM_BUS_PREFIX", default_value = "quorum")]
-    pub bus_prefix: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub bus: BusArgs,
     /// Lifetime of access tokens, in seconds.
     #[arg(long, env = "QUORUM_ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
     pub access_token_ttl_secs: u64,
@@ -91,28 +86,17 @@ pub(crate) struct State {
 /// Builds auth-manager: database, keys, bootstrap, outbox relay, and the gRPC service.
 pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
     let settings = settings(&config)?;
-    if !config.database_url.starts_with("postgres://")
-        && !config.database_url.starts_with("postgresql://")
-    {
-        return Err(ConfigError::new("DATABASE_URL", "must be a postgres:// URL").into());
-    }
-    let pool = quorum_store::connect(
-        &StoreConfig::for_service(SERVICE, &config.database_url),
-        &MIGRATOR,
-    )
-    .await?;
+    config.bus.check()?;
+    let pool = config.database.connect(SERVICE, &MIGRATOR).await?;
     let keys = SigningKeys::open(pool.clone()).await?;
     let outbox = Outbox::open(pool.clone()).await?;
-    let bus = Bus::connect(&config.redis_url, &config.bus_prefix)
-        .await
-        .map_err(|error| ConfigError::new("REDIS_URL", error.to_string()))?;
     let service_key = bootstrap::service_key(kit.config());
     bootstrap::first_admin(&pool, &outbox, kit.config(), &config).await?;
 
     kit.set_key_source(Arc::new(keys::LocalKeySource(keys.clone())));
     kit.spawn(
         "outbox-relay",
-        outbox.clone().relay(bus, kit.shutdown_token()),
+        relay_outbox(outbox.clone(), config.bus.clone(), kit.shutdown_token()),
     );
     kit.spawn(
         "key-reload",
@@ -187,6 +171,13 @@ fn policy() -> AuthPolicy {
         policy = policy.require(&format!("{PREFIX}{method}"), &["admin"]);
     }
     policy
+}
+
+/// Relays audit events to the bus; while Redis is unreachable they wait in the outbox.
+async fn relay_outbox(outbox: Outbox, bus: BusArgs, shutdown: quorum_kit::CancellationToken) {
+    if let Some(bus) = bus.connect_patiently(&shutdown).await {
+        outbox.relay(bus, shutdown).await;
+    }
 }
 
 /// Picks up keys rotated by another replica.

@@ -19,9 +19,8 @@ pub struct Harness {
 
 pub fn config(database: &TestDatabase, redis: &TestRedis, admin_password: Option<&str>) -> Config {
     Config {
-        database_url: database.url.clone(),
-        redis_url: redis.url.clone(),
-        bus_prefix: "quorum".into(),
+        database: quorum_store::DatabaseArgs::new(database.url.clone()),
+        bus: quorum_bus::BusArgs::new(redis.url.clone()),
         access_token_ttl_secs: 900,
         refresh_token_ttl_secs: 3600,
         service_token_ttl_secs: 600,
