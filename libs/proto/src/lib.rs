@@ -29,7 +29,22 @@ mod generated {
                 include!(concat!(env!("OUT_DIR"), "/quorum.health.v1.rs"));
             }
         }
+        pub mod market {
+            pub mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/quorum.market.v1.rs"));
+            }
+        }
+        pub mod exchange {
+            pub mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/quorum.exchange.v1.rs"));
+            }
+        }
+        pub mod marketdata {
+            pub mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/quorum.marketdata.v1.rs"));
+            }
+        }
     }
 }
 
-pub use generated::quorum::{audit, auth, common, health};
+pub use generated::quorum::{audit, auth, common, exchange, health, market, marketdata};
