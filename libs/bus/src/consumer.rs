@@ -25,6 +25,18 @@ pub struct ConsumerConfig {
     pub retry_interval: Duration,
     /// Pending messages of other consumers idle this long are claimed.
     pub claim_idle: Duration,
+    /// Where a group that does not exist yet starts reading.
+    pub start: StartFrom,
+}
+
+/// Where a new consumer group starts in its topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartFrom {
+    /// Every message still in the stream (durable consumers such as stores).
+    Beginning,
+    /// Only messages published after the group was made (consumers that keep live
+    /// state in memory and would only replay stale history).
+    Latest,
 }
 
 impl Default for ConsumerConfig {
@@ -35,6 +47,7 @@ impl Default for ConsumerConfig {
             block: Duration::from_secs(2),
             retry_interval: Duration::from_secs(5),
             claim_idle: Duration::from_secs(60),
+            start: StartFrom::Beginning,
         }
     }
 }
@@ -155,8 +168,12 @@ impl Consumer {
     }
 
     async fn ensure_group(&self, connection: &mut ConnectionManager) -> Result<(), BusError> {
+        let start = match self.config.start {
+            StartFrom::Beginning => "0",
+            StartFrom::Latest => "$",
+        };
         let created: Result<(), redis::RedisError> = connection
-            .xgroup_create_mkstream(self.bus.stream_key(&self.topic), &self.group, "0")
+            .xgroup_create_mkstream(self.bus.stream_key(&self.topic), &self.group, start)
             .await;
         match created {
             Ok(()) => Ok(()),

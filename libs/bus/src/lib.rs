@@ -9,7 +9,7 @@ use redis::aio::ConnectionManager;
 use serde::Serialize;
 
 pub use args::BusArgs;
-pub use consumer::{Consumer, ConsumerConfig, HandlerError, Message};
+pub use consumer::{Consumer, ConsumerConfig, HandlerError, Message, StartFrom};
 
 /// Stream entries kept per topic; older ones are trimmed (approximately).
 pub const DEFAULT_MAX_LEN: usize = 1_000_000;
@@ -45,6 +45,13 @@ impl Bus {
             prefix: prefix.to_string(),
             max_len: DEFAULT_MAX_LEN,
         })
+    }
+
+    /// Caps every stream this handle publishes to at about `max_len` entries (market
+    /// data topics are kept short; the default suits durable events).
+    pub fn with_max_len(mut self, max_len: usize) -> Self {
+        self.max_len = max_len.max(1);
+        self
     }
 
     /// The Redis key of a topic's stream.

@@ -2,6 +2,7 @@
 //!
 //! Money, prices and quantities are exact [`Decimal`]s. Every type serializes to the JSON
 //! carried on the bus; [`convert`] maps them to and from the protobuf contracts.
+#[cfg(feature = "proto")]
 pub mod convert;
 mod market;
 mod orders;

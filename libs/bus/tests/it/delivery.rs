@@ -218,3 +218,56 @@ async fn consumers_and_publishers_carry_on_after_a_redis_restart() {
     stop.cancel();
     task.await.unwrap();
 }
+
+#[tokio::test]
+async fn a_group_that_starts_at_the_latest_message_skips_the_history() {
+    let redis = TestRedis::start().await;
+    let bus = Bus::connect(&redis.url, "t").await.unwrap();
+    for value in 0..5u32 {
+        bus.publish("live", &value).await.unwrap();
+    }
+    let seen: Seen = Arc::default();
+    let stop = CancellationToken::new();
+    let config = quorum_bus::ConsumerConfig {
+        start: quorum_bus::StartFrom::Latest,
+        ..quick()
+    };
+    let task = tokio::spawn(
+        bus.consumer("live", "g", "c1", config)
+            .run(stop.clone(), recorder(&seen)),
+    );
+    let client = redis::Client::open(redis.url.as_str()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let groups: redis::streams::StreamInfoGroupsReply =
+            connection.xinfo_groups("t:live").await.unwrap();
+        if !groups.groups.is_empty() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "group never made");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for value in 5..10u32 {
+        bus.publish("live", &value).await.unwrap();
+    }
+    eventually("5 new events", || seen.lock().unwrap().len() == 5).await;
+    assert_eq!(*seen.lock().unwrap(), (5..10).collect::<Vec<_>>());
+    stop.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_capped_handle_keeps_its_streams_short() {
+    let redis = TestRedis::start().await;
+    let bus = Bus::connect(&redis.url, "t")
+        .await
+        .unwrap()
+        .with_max_len(10);
+    for value in 0..1000u32 {
+        bus.publish("short", &value).await.unwrap();
+    }
+    // Trimming is approximate (whole stream nodes of about 100 entries go at once).
+    let length = stream_len(&redis, "t:short").await;
+    assert!(length < 250, "stream kept {length} of 1000 entries");
+}

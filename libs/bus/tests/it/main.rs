@@ -17,6 +17,7 @@ pub fn quick() -> ConsumerConfig {
         block: Duration::from_millis(100),
         retry_interval: Duration::from_millis(50),
         claim_idle: Duration::from_millis(200),
+        ..ConsumerConfig::default()
     }
 }
 
