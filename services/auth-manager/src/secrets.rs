@@ -31,9 +31,25 @@ pub fn password_problem(password: &str) -> Option<String> {
     None
 }
 
+/// Argon2 runs at once, at most. Each takes about 19 MiB and a core for a while: a burst
+/// of logins or user creations must queue rather than exhaust the container's memory.
+pub const PASSWORD_WORKERS: usize = 2;
+
+static PASSWORD_WORK: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(PASSWORD_WORKERS);
+
+/// Runs CPU- and memory-heavy password work on the blocking pool, a few at a time.
+async fn password_work<T, F>(work: F) -> anyhow::Result<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let _permit = PASSWORD_WORK.acquire().await?;
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
+
 /// Argon2id hash in PHC string form. CPU-heavy: runs on the blocking pool.
 pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
+    password_work(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -45,7 +61,7 @@ pub async fn hash_password(password: String) -> anyhow::Result<String> {
 
 /// Whether `password` matches the PHC hash. A malformed hash never matches.
 pub async fn verify_password(hash: String, password: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+    password_work(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
                 Argon2::default()
@@ -126,6 +142,29 @@ mod tests {
         assert!(verify_password(hash.clone(), "correct horse battery".into()).await);
         assert!(!verify_password(hash, "correct horse battery!".into()).await);
         assert!(!verify_password("not a hash".into(), "x".into()).await);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn password_work_runs_a_few_at_a_time() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let running = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..12)
+            .map(|_| {
+                let (running, peak) = (running.clone(), peak.clone());
+                tokio::spawn(password_work(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    peak.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), PASSWORD_WORKERS);
     }
 
     #[test]
