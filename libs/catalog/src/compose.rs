@@ -182,7 +182,11 @@ fn environment(service: &ServiceEntry) -> Vec<(String, Yaml)> {
         // Empty means: auth-manager generates an admin password on first start.
         env.push(("QUORUM_ADMIN_PASSWORD", s("${QUORUM_ADMIN_PASSWORD:-}")));
     }
-    env.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    let mut env: Vec<(String, Yaml)> = env.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    for (name, default) in &service.env {
+        env.push((name.clone(), s(format!("${{{name}:-{default}}}"))));
+    }
+    env
 }
 
 fn depends_on(service: &ServiceEntry) -> Vec<(String, Yaml)> {

@@ -35,6 +35,10 @@ pub enum CatalogError {
     UnimplementedHardDependency { service: String, dependency: String },
     #[error("service {0} lists no grpc_services")]
     NoGrpcService(String),
+    #[error(
+        "service {service}: env {name:?} must be an UPPER_SNAKE_CASE name with a default free of '$', '{{' and '}}'"
+    )]
+    InvalidEnv { service: String, name: String },
     #[error("service {service}: {field} = {value:?} is not a valid quantity")]
     InvalidResource {
         service: String,

@@ -1,5 +1,6 @@
 //! The catalog's data types and the queries services make at run time.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 
@@ -74,6 +75,10 @@ pub struct ServiceEntry {
     pub resources: Resources,
     pub grpc_services: Vec<String>,
     pub implemented: bool,
+    /// The service's own settings and their defaults. Compose lets the shell override
+    /// each (`${NAME:-default}`); Kubernetes sets the default.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
 }
 
 impl ServiceEntry {

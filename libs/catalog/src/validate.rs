@@ -109,7 +109,27 @@ fn check_service(
             }
         }
     }
+    check_env(service)?;
     check_resources(service)
+}
+
+/// Settings become `${NAME:-default}` in compose: names must be plain and defaults must
+/// not break the interpolation.
+fn check_env(service: &ServiceEntry) -> Result<(), CatalogError> {
+    for (name, default) in &service.env {
+        let name_ok = name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+        let default_ok = !default.contains(['$', '{', '}']);
+        if !name_ok || !default_ok {
+            return Err(CatalogError::InvalidEnv {
+                service: service.name.clone(),
+                name: name.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn check_resources(service: &ServiceEntry) -> Result<(), CatalogError> {
@@ -207,6 +227,33 @@ mod tests {
     #[test]
     fn real_catalog_is_valid() {
         assert_eq!(validate_edited(|_| {}), Ok(()));
+    }
+
+    #[test]
+    fn settings_that_would_break_compose_interpolation_fail() {
+        for (name, default) in [
+            ("lower", "x"),
+            ("GOOD", "${X}"),
+            ("GOOD", "a}b"),
+            ("1X", "x"),
+        ] {
+            let result = validate_edited(|c| {
+                named(c, "okx-api").env = [(name.to_string(), default.to_string())].into();
+            });
+            assert_eq!(
+                result,
+                Err(CatalogError::InvalidEnv {
+                    service: "okx-api".into(),
+                    name: name.into()
+                }),
+                "{name}={default}"
+            );
+        }
+        let fine = validate_edited(|c| {
+            named(c, "okx-api").env =
+                [("QUORUM_MARKET_SOURCE".to_string(), "sim".to_string())].into();
+        });
+        assert_eq!(fine, Ok(()));
     }
 
     #[test]

@@ -96,6 +96,9 @@ fn service_env(service: &ServiceEntry) -> Vec<Yaml> {
             ),
         ]));
     }
+    for (name, default) in &service.env {
+        env_vars.push(env(name, default.clone()));
+    }
     env_vars
 }
 
