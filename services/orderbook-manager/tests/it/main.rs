@@ -1,0 +1,11 @@
+//! orderbook-manager over real gRPC, fed through a real Redis, resyncing through fake
+//! venue connectors on loopback ports.
+// Helpers shared by tests panic on failure just as the tests themselves do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+mod access;
+mod books;
+mod depth;
+mod exchange;
+mod harness;
+mod resync;
+mod stream;
