@@ -11,6 +11,9 @@ use serde::Serialize;
 pub use args::BusArgs;
 pub use consumer::{Consumer, ConsumerConfig, HandlerError, Message, StartFrom};
 
+/// How long a publish (or connecting) may wait for Redis before it fails.
+pub const PUBLISH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Stream entries kept per topic; older ones are trimmed (approximately).
 pub const DEFAULT_MAX_LEN: usize = 1_000_000;
 
@@ -38,7 +41,12 @@ impl Bus {
     pub async fn connect(redis_url: &str, prefix: &str) -> Result<Self, BusError> {
         let client =
             redis::Client::open(redis_url).map_err(|error| BusError::BadUrl(error.to_string()))?;
-        let connection = ConnectionManager::new(client.clone()).await?;
+        // The client's default response timeout (half a second) fails publishes on a
+        // busy machine; a slow answer is still an answer.
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_response_timeout(Some(PUBLISH_TIMEOUT))
+            .set_connection_timeout(Some(PUBLISH_TIMEOUT));
+        let connection = ConnectionManager::new_with_config(client.clone(), config).await?;
         Ok(Self {
             client,
             connection,
