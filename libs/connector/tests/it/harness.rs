@@ -1,0 +1,162 @@
+//! What every test needs: a private Redis, a connector served over loopback gRPC, a
+//! client, waiting helpers and a look at the bus streams.
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use quorum_connector::{BinanceEnv, Config, VenueEnv};
+use quorum_kit::KitConfig;
+use quorum_proto::exchange::v1::exchange_client::ExchangeClient;
+use quorum_proto::exchange::v1::{GetOrderBookRequest, GetStatusRequest, GetStatusResponse};
+use quorum_proto::market::v1::OrderBook;
+use quorum_testkit::{TestRedis, TestServer};
+use quorum_venues::VenueProtocol;
+use tonic::transport::Channel;
+
+pub type Client = ExchangeClient<Channel>;
+
+/// Patience for anything the market has to do (sync a book, print a trade).
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+pub struct Harness {
+    pub redis: TestRedis,
+    pub server: TestServer,
+    pub client: Client,
+}
+
+impl Harness {
+    /// A Binance connector on the simulated market.
+    pub async fn sim() -> Self {
+        let redis = TestRedis::start().await;
+        let config = Config::<BinanceEnv>::new(redis.url.clone());
+        Self::serve(redis, config, Arc::new(quorum_venues::binance::Binance)).await
+    }
+
+    /// A connector for venue `V` with `config` (whose bus must be `redis`).
+    pub async fn serve<V: VenueEnv>(
+        redis: TestRedis,
+        config: Config<V>,
+        protocol: Arc<dyn VenueProtocol>,
+    ) -> Self {
+        let server = TestServer::start("binance-api", KitConfig::for_tests(), move |kit| {
+            quorum_connector::start(kit, config, protocol)
+        })
+        .await;
+        let client = ExchangeClient::new(server.channel());
+        Self {
+            redis,
+            server,
+            client,
+        }
+    }
+
+    /// A request with a token holding `roles`.
+    pub fn request<T>(&self, message: T, roles: &[&str]) -> tonic::Request<T> {
+        self.server.request(message, roles)
+    }
+
+    pub async fn status(&self) -> GetStatusResponse {
+        let mut client = self.client.clone();
+        client
+            .get_status(self.request(GetStatusRequest {}, &["viewer"]))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// The book of `symbol` once it is synced, `depth` levels a side (0: all).
+    pub async fn synced_book(&self, symbol: &str, depth: u32) -> OrderBook {
+        eventually(&format!("the {symbol} book to sync"), PATIENCE, || {
+            let mut client = self.client.clone();
+            let request = self.request(
+                GetOrderBookRequest {
+                    symbol: symbol.into(),
+                    depth,
+                },
+                &["viewer"],
+            );
+            async move { client.get_order_book(request).await.ok()?.into_inner().book }
+        })
+        .await
+    }
+
+    /// Entries of a bus topic's stream, oldest first, as JSON values.
+    pub async fn bus_entries(&self, topic: &str) -> Vec<serde_json::Value> {
+        let client = redis::Client::open(self.redis.url.as_str()).unwrap();
+        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+        let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg(format!("quorum:{topic}"))
+            .arg("-")
+            .arg("+")
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        reply
+            .ids
+            .iter()
+            .filter_map(|entry| entry.get::<String>("data"))
+            .map(|data| serde_json::from_str(&data).unwrap())
+            .collect()
+    }
+}
+
+impl Harness {
+    /// The admin port's /metrics text.
+    pub async fn metrics(&self) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(self.server.admin_addr)
+            .await
+            .unwrap();
+        stream
+            .write_all(b"GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).await.unwrap();
+        answer
+    }
+}
+
+/// Waits for `check` to give a value, failing with `what` after `timeout`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            started.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A decimal field's text.
+pub fn text(value: &Option<quorum_proto::common::v1::Decimal>) -> String {
+    value.as_ref().map(|d| d.value.clone()).unwrap_or_default()
+}
+
+/// A decimal field as a number.
+pub fn number(value: &Option<quorum_proto::common::v1::Decimal>) -> quorum_domain::Decimal {
+    text(value).parse().unwrap()
+}
+
+/// A proto decimal.
+pub fn decimal(value: impl ToString) -> Option<quorum_proto::common::v1::Decimal> {
+    Some(quorum_proto::common::v1::Decimal {
+        value: value.to_string(),
+    })
+}
+
+/// Book levels as "price:quantity" texts.
+pub fn levels(levels: &[quorum_proto::market::v1::PriceLevel]) -> Vec<String> {
+    levels
+        .iter()
+        .map(|level| format!("{}:{}", text(&level.price), text(&level.quantity)))
+        .collect()
+}

@@ -1,0 +1,77 @@
+//! A recorded Binance session played back through the same parser and book sync as live.
+use std::sync::Arc;
+
+use quorum_connector::{BinanceEnv, Config, MarketSource};
+use quorum_testkit::TestRedis;
+use quorum_venues::replay::{Record, RestExchange};
+use serde_json::json;
+
+use crate::harness::{Harness, PATIENCE, eventually, levels};
+
+fn depth(first: i64, last: i64, bids: &[(&str, &str)], asks: &[(&str, &str)]) -> String {
+    let data = json!({"e": "depthUpdate", "E": 1_700_000_000_000_i64 + last, "s": "BTCUSDT",
+        "U": first, "u": last, "b": bids, "a": asks});
+    json!({"stream": "btcusdt@depth@100ms", "data": data}).to_string()
+}
+
+fn rest(at: i64, path: &str, query: &str, body: serde_json::Value) -> Record {
+    Record::rest(
+        at,
+        RestExchange {
+            method: "GET".into(),
+            path: path.into(),
+            query: query.into(),
+            status: 200,
+            body: body.to_string(),
+        },
+    )
+}
+
+#[tokio::test]
+async fn a_recorded_session_replays_into_the_same_book() {
+    let exchange_info = json!({"timezone": "UTC", "serverTime": 1_700_000_000_000_i64, "rateLimits": [],
+        "exchangeFilters": [], "symbols": [{"symbol": "BTCUSDT", "status": "TRADING",
+        "baseAsset": "BTC", "quoteAsset": "USDT", "filters": [
+            {"filterType": "PRICE_FILTER", "minPrice": "0.01", "maxPrice": "1000000", "tickSize": "0.01"},
+            {"filterType": "LOT_SIZE", "minQty": "0.00001", "maxQty": "9000", "stepSize": "0.00001"},
+            {"filterType": "NOTIONAL", "minNotional": "5"}]}]});
+    let snapshot = json!({"lastUpdateId": 100, "bids": [["100.00", "1"], ["99.00", "2"]],
+        "asks": [["101.00", "1"], ["102.00", "3"]]});
+    let records = [
+        rest(1_700_000_000_000, "/api/v3/exchangeInfo", "", exchange_info),
+        Record::ws(1_700_000_000_100, r#"{"result":null,"id":1}"#),
+        Record::ws(1_700_000_000_200, depth(95, 99, &[("98.00", "5")], &[])),
+        rest(
+            1_700_000_000_250,
+            "/api/v3/depth",
+            "symbol=BTCUSDT&limit=1000",
+            snapshot,
+        ),
+        Record::ws(
+            1_700_000_000_300,
+            depth(100, 102, &[("100.00", "1.5")], &[("101.50", "2")]),
+        ),
+        Record::ws(1_700_000_000_400, depth(103, 104, &[], &[("101.00", "0")])),
+    ];
+    let path = std::env::temp_dir().join(format!("quorum-session-{}.jsonl", uuid::Uuid::new_v4()));
+    let lines: Vec<String> = records.iter().map(Record::to_line).collect();
+    std::fs::write(&path, lines.join("\n")).unwrap();
+
+    let redis = TestRedis::start().await;
+    let mut config = Config::<BinanceEnv>::new(redis.url.clone());
+    config.market.market_source = MarketSource::Replay;
+    config.market.replay_path = Some(path.clone());
+    config.market.replay_speed = 0.0;
+    config.venue.symbols = "BTC-USDT".into();
+    let harness = Harness::serve(redis, config, Arc::new(quorum_venues::binance::Binance)).await;
+    let book = eventually("the replayed book", PATIENCE, || async {
+        let book = harness.synced_book("BTC-USDT", 0).await;
+        (levels(&book.asks) == ["101.5:2", "102:3"]).then_some(book)
+    })
+    .await;
+    let _ = std::fs::remove_file(path);
+    assert_eq!(levels(&book.bids), ["100:1.5", "99:2"]);
+    let status = harness.status().await;
+    assert_eq!(status.market_source, "replay");
+    assert_eq!(status.books[0].resyncs, 0);
+}
