@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The compose system test: builds the images, starts the stack with compose, and drives
-# it with grpcurl as a user would. Then it crashes a service, checks that it comes back
-# and that no audit record was lost, and tears everything down.
+# it with grpcurl as a user would: auth, audit and the registry; the venue connectors on
+# the simulated market feeding price-feed, orderbook-manager and trade-history. Then it
+# crashes a service, checks that it comes back and that no audit record was lost, and
+# tears everything down.
 #
 # Without a Docker engine it says so and exits 0. On a machine without an image
 # registry (no pulls possible) it makes local base images first (scripts/local-images.sh)
@@ -19,6 +21,7 @@ fi
 
 source scripts/lib/tools.sh
 source scripts/lib/e2e.sh
+source scripts/lib/e2e_market.sh
 ensure_tools
 
 export COMPOSE_PROJECT_NAME=quorum-e2e
@@ -97,6 +100,12 @@ step "health-checker sees every implemented service SERVING"
 wait_health_checker_all_serving 90
 echo "ok  health-checker reports every implemented service SERVING"
 
+step "market data plane on the simulated market"
+check_connectors_synced 60
+check_quotes_from_every_venue 60
+echo "ok  price-feed streams BTC-USDT quotes from all four venues"
+check_aggregated_book
+
 step "crash audit-logger while audit events flow; nothing may be lost"
 for i in $(seq 1 10); do
   call 50137 quorum.auth.v1.AuthService/CreateUser \
@@ -109,6 +118,10 @@ wait_all_healthy 120
 wait_audit_count auth.create_user 11 120
 verify_chain_valid
 echo "ok  audit-logger came back; all 11 user creations are in the audit log, chain valid"
+
+step "trade-history candles against the stored trades"
+wait_for_complete_minute "$started_up" 30
+check_candles_match_trades
 
 step "footprint"
 report_footprint

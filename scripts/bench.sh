@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs one benchmark of docs/performance.md and prints its table. Benchmarks measure and
+# print; they never fail on a slow machine.
+#
+#   scripts/bench.sh p2     order book deltas/s against a BTreeMap book; parse + apply per message
+#   scripts/bench.sh p8     trade-history ingest: batched writes against single-row inserts
+#   scripts/bench.sh all
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+  exit 64
+}
+
+p2() {
+  cargo run --quiet --release --locked -p quorum-venues --example book_bench
+}
+
+p8() {
+  source scripts/lib/servers.sh
+  ensure_postgres
+  # ensure_postgres exports QUORUM_TEST_DATABASE_URL, which the benchmark reads.
+  cargo run --quiet --release --locked -p trade-history --example ingest_bench
+}
+
+printf 'machine: %s cores, %s\n' "$(nproc)" "$(date -u +%Y-%m-%d)"
+case "${1:-}" in
+  p2) p2 ;;
+  p8) p8 ;;
+  all) p2; p8 ;;
+  *) usage ;;
+esac
