@@ -22,8 +22,15 @@ fn change() -> impl Strategy<Value = Change> {
     })
 }
 
+/// Prices on a 0.5 tick; ticks above 190 get a 20th decimal, which switches a side from
+/// fixed-point keys to decimal comparisons mid-stream.
 fn price(ticks: u32) -> Decimal {
-    Decimal::new(i64::from(ticks) * 5, 1)
+    let price = Decimal::new(i64::from(ticks) * 5, 1);
+    if ticks > 190 {
+        price + Decimal::new(1, 20)
+    } else {
+        price
+    }
 }
 
 fn quantity(lots: u32) -> Decimal {
