@@ -3,17 +3,50 @@
 //! wire format, so the same parser and book sync run on each.
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
 use quorum_domain::{Symbol, Venue};
 use quorum_kit::ConfigError;
-use quorum_venues::Transport;
 use quorum_venues::live::LiveTransport;
-use quorum_venues::replay::{ReplayOptions, ReplayTransport};
+use quorum_venues::replay::{RecordingTransport, ReplayOptions, ReplayTransport};
 use quorum_venues::sim::{FairPriceModel, SimConfig, SimInstrument, SimTransport};
+use quorum_venues::{Connection, RestRequest, RestResponse, Transport, TransportError};
 
 use crate::config::{Settings, Source, venue_variables};
 
-/// Builds the transport; a source that cannot open is a [`ConfigError`].
+/// Builds the transport, recording it when `QUORUM_RECORD_PATH` is set; a source or a
+/// recording that cannot open is a [`ConfigError`].
 pub fn transport(settings: &Settings) -> Result<Arc<dyn Transport>, ConfigError> {
+    let source = source_transport(settings)?;
+    match &settings.record_path {
+        None => Ok(source),
+        Some(path) => {
+            let recording =
+                RecordingTransport::create(SharedTransport(source), path).map_err(|error| {
+                    ConfigError::new(
+                        "QUORUM_RECORD_PATH",
+                        format!("cannot open {} for writing: {error}", path.display()),
+                    )
+                })?;
+            tracing::info!(path = %path.display(), "recording the venue session");
+            Ok(Arc::new(recording))
+        }
+    }
+}
+
+/// A shared transport handed to a wrapper that wants to own one.
+struct SharedTransport(Arc<dyn Transport>);
+
+impl Transport for SharedTransport {
+    fn request(&self, request: RestRequest) -> BoxFuture<'_, Result<RestResponse, TransportError>> {
+        self.0.request(request)
+    }
+
+    fn connect(&self) -> BoxFuture<'_, Result<Box<dyn Connection>, TransportError>> {
+        self.0.connect()
+    }
+}
+
+fn source_transport(settings: &Settings) -> Result<Arc<dyn Transport>, ConfigError> {
     let venue = settings.venue;
     match &settings.source {
         Source::Sim { seed } => {

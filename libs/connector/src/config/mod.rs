@@ -110,6 +110,10 @@ pub struct MarketArgs {
     /// Replay speed: 1 plays the recorded pace, 10 ten times faster, 0 as fast as possible.
     #[arg(long, env = "QUORUM_REPLAY_SPEED", default_value_t = 1.0)]
     pub replay_speed: f64,
+    /// Records the session, every REST answer and stream message as received, to this
+    /// JSON Lines file (the replay format); appends when it exists. Empty: no recording.
+    #[arg(long, env = "QUORUM_RECORD_PATH")]
+    pub record_path: Option<PathBuf>,
     /// Starting balances of every paper account, ASSET=amount separated by commas.
     #[arg(
         long,
@@ -130,6 +134,7 @@ impl Default for MarketArgs {
             sim_seed: 42,
             replay_path: None,
             replay_speed: 1.0,
+            record_path: None,
             paper_balances: "USDT=100000,USD=100000,BTC=2,ETH=20".into(),
             book_snapshot_secs: 10,
         }
@@ -209,6 +214,8 @@ pub struct Settings {
     pub ws_url: String,
     pub credentials: Option<Credentials>,
     pub bus: BusArgs,
+    /// Where the session is recorded, if anywhere.
+    pub record_path: Option<PathBuf>,
 }
 
 /// The market source with what it needs.

@@ -75,6 +75,10 @@ pub(super) fn settings(
         ws_url,
         credentials,
         bus: bus.clone(),
+        record_path: market
+            .record_path
+            .clone()
+            .filter(|path| !path.as_os_str().is_empty()),
     })
 }
 

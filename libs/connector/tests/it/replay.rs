@@ -75,3 +75,43 @@ async fn a_recorded_session_replays_into_the_same_book() {
     assert_eq!(status.market_source, "replay");
     assert_eq!(status.books[0].resyncs, 0);
 }
+
+#[tokio::test]
+async fn a_session_recorded_with_quorum_record_path_replays_into_a_synced_book() {
+    let path = std::env::temp_dir().join(format!("quorum-record-{}.jsonl", uuid::Uuid::new_v4()));
+    let redis = TestRedis::start().await;
+    let mut config = Config::<BinanceEnv>::new(redis.url.clone());
+    config.market.record_path = Some(path.clone());
+    config.venue.symbols = "BTC-USDT".into();
+    let recorder = Harness::serve(redis, config, Arc::new(quorum_venues::binance::Binance)).await;
+    recorder.synced_book("BTC-USDT", 0).await;
+    // Let some of the stream go by after the sync.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    drop(recorder);
+
+    let text = std::fs::read_to_string(&path).unwrap();
+    let kinds: Vec<String> = text
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["kind"].to_string())
+        .collect();
+    assert!(
+        kinds.iter().any(|kind| kind == "\"rest\""),
+        "no REST exchange recorded"
+    );
+    assert!(
+        kinds.iter().filter(|kind| *kind == "\"ws\"").count() > 3,
+        "too few stream messages recorded: {kinds:?}"
+    );
+
+    let redis = TestRedis::start().await;
+    let mut config = Config::<BinanceEnv>::new(redis.url.clone());
+    config.market.market_source = MarketSource::Replay;
+    config.market.replay_path = Some(path.clone());
+    config.market.replay_speed = 0.0;
+    config.venue.symbols = "BTC-USDT".into();
+    let player = Harness::serve(redis, config, Arc::new(quorum_venues::binance::Binance)).await;
+    let book = player.synced_book("BTC-USDT", 5).await;
+    let _ = std::fs::remove_file(path);
+    assert!(!book.bids.is_empty() && !book.asks.is_empty(), "{book:?}");
+    assert_eq!(player.status().await.market_source, "replay");
+}
