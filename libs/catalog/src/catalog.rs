@@ -87,7 +87,19 @@ mod tests {
         let implemented: Vec<&str> = catalog.implemented().map(|s| s.name.as_str()).collect();
         assert_eq!(
             implemented,
-            ["auth-manager", "audit-logger", "health-checker"]
+            [
+                "binance-api",
+                "coinbase-api",
+                "okx-api",
+                "gate-io-api",
+                "price-feed",
+                "orderbook-manager",
+                "trade-history",
+                "market-data",
+                "auth-manager",
+                "audit-logger",
+                "health-checker"
+            ]
         );
     }
 

@@ -334,13 +334,17 @@ mod tests {
         let text = render(catalog);
         assert!(text.starts_with(GENERATED_HEADER));
         assert!(text.contains("\n  auth-manager:\n"));
-        assert!(!text.contains("\n  price-feed:\n"));
+        assert!(text.contains("\n  price-feed:\n"));
+        assert!(!text.contains("\n  volume-analyzer:\n"));
         assert!(!text.contains("\nversion:") && !text.contains("\nname:"));
         assert!(text.contains("QUORUM_ADMIN_PASSWORD"));
+        let catalog = Catalog::load().expect("catalog");
         assert_eq!(
             text.matches("quorum-secrets:/var/lib/quorum/secrets")
                 .count(),
-            3
+            catalog.implemented().count()
         );
+        // Catalog settings become overridable compose variables.
+        assert!(text.contains("QUORUM_MARKET_SOURCE: \"${QUORUM_MARKET_SOURCE:-sim}\""));
     }
 }

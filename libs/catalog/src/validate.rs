@@ -364,11 +364,11 @@ mod tests {
         let result = validate_edited(|c| {
             named(c, "health-checker")
                 .hard_deps
-                .push("price-feed".into());
+                .push("volume-analyzer".into());
         });
         let expected = CatalogError::UnimplementedHardDependency {
             service: "health-checker".into(),
-            dependency: "price-feed".into(),
+            dependency: "volume-analyzer".into(),
         };
         assert_eq!(result, Err(expected));
     }

@@ -47,10 +47,9 @@ async fn lists_every_catalog_service_and_filters() {
     let catalog = Catalog::load().expect("catalog loads");
 
     assert_eq!(list(&checker, "", false).await.len(), 52);
-    assert_eq!(
-        list(&checker, "", true).await,
-        ["auth-manager", "audit-logger", "health-checker"]
-    );
+    let implemented: Vec<&str> = catalog.implemented().map(|s| s.name.as_str()).collect();
+    assert!(implemented.len() >= 3, "{implemented:?}");
+    assert_eq!(list(&checker, "", true).await, implemented);
     let infra = list(&checker, "infra", false).await;
     let expected: Vec<&str> = catalog
         .services
@@ -62,7 +61,7 @@ async fn lists_every_catalog_service_and_filters() {
     assert_eq!(list(&checker, "INFRA", true).await, ["health-checker"]);
 
     let request = GetStatusRequest {
-        name: "price-feed".into(),
+        name: "volume-analyzer".into(),
     };
     let status = client(&checker)
         .get_status(checker.request(request, &["viewer"]))
