@@ -12,6 +12,8 @@ pub mod publisher;
 pub mod runtime;
 mod source;
 pub mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::sync::{Arc, Mutex, OnceLock};
 
