@@ -24,7 +24,10 @@ while True:
         position += 1
     if position >= len(text):
         break
-    message, position = decoder.raw_decode(text, position)
+    try:
+        message, position = decoder.raw_decode(text, position)
+    except ValueError:
+        break  # the stream was cut by -max-time in the middle of a message
     quote = message.get("quote", {})
     for venue in quote.get("venues", []):
         if venue.get("exclusion") == "EXCLUSION_NONE":
