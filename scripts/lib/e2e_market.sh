@@ -10,15 +10,17 @@ TRADE_HISTORY=50107
 
 # price-feed streams BTC-USDT quotes carrying all four venues within `limit` seconds.
 check_quotes_from_every_venue() {
-  local limit=$1 deadline=$(( $(date +%s) + $1 )) out
+  local limit=$1 deadline=$(( $(date +%s) + $1 )) quotes
+  quotes=$(mktemp)
   while :; do
-    out=$(grpcurl -plaintext -max-time 5 -H "authorization: Bearer $token" \
+    # Five seconds of a stream is far more than fits in one command-line argument.
+    grpcurl -plaintext -max-time 5 -H "authorization: Bearer $token" \
       -d '{"symbols": ["BTC-USDT"]}' "127.0.0.1:$PRICE_FEED" \
-      quorum.marketdata.v1.PriceFeedService/StreamQuotes 2>/dev/null || true)
-    if python3 - "$out" <<'PY'
+      quorum.marketdata.v1.PriceFeedService/StreamQuotes >"$quotes" 2>/dev/null || true
+    if python3 - "$quotes" <<'PY'
 import json, sys
 decoder = json.JSONDecoder()
-text, position, venues = sys.argv[1], 0, set()
+text, position, venues = open(sys.argv[1]).read(), 0, set()
 while True:
     while position < len(text) and text[position].isspace():
         position += 1
@@ -36,9 +38,10 @@ wanted = {"VENUE_BINANCE", "VENUE_COINBASE", "VENUE_OKX", "VENUE_GATEIO"}
 sys.exit(0 if wanted <= venues else 1)
 PY
     then
+      rm -f "$quotes"
       return 0
     fi
-    [ "$(date +%s)" -lt "$deadline" ] || fail "price-feed: no BTC-USDT quote from all four venues within $limit s: ${out:0:2000}"
+    [ "$(date +%s)" -lt "$deadline" ] || fail "price-feed: no BTC-USDT quote from all four venues within $limit s: $(head -c 2000 "$quotes")"
     sleep 1
   done
 }
