@@ -105,6 +105,7 @@ check_connectors_synced 60
 check_quotes_from_every_venue 60
 echo "ok  price-feed streams BTC-USDT quotes from all four venues"
 check_aggregated_book
+check_paper_order
 
 step "crash audit-logger while audit events flow; nothing may be lost"
 for i in $(seq 1 10); do

@@ -143,3 +143,23 @@ assert Decimal(candle["volume"]["value"]) == sum(quantities), (candle["volume"],
 print(f"ok  1m candle matches its {len(trades)} stored trades from {len(venues)} venues")
 PY
 }
+
+# A paper market order on binance-api fills at book prices with the taker fee.
+check_paper_order() {
+  local out
+  out=$(call 50101 quorum.exchange.v1.Exchange/PlaceOrder \
+    '{"client_order_id": "e2e-market-1", "symbol": "BTC-USDT", "side": "SIDE_BUY", "type": "ORDER_TYPE_MARKET", "quantity": {"value": "0.01"}}') ||
+    fail "PlaceOrder: $out"
+  python3 - "$out" <<'PY' || fail "binance-api: the paper order did not fill as it should: $out"
+import json, sys
+from decimal import Decimal
+order = json.loads(sys.argv[1])["order"]
+assert order["status"] == "ORDER_STATUS_FILLED", order["status"]
+assert Decimal(order["filledQuantity"]["value"]) == Decimal("0.01")
+fills = order["fills"]
+notional = sum(Decimal(f["price"]["value"]) * Decimal(f["quantity"]["value"]) for f in fills)
+fee = sum(Decimal(f["fee"]["value"]) for f in fills)
+assert fee == notional * Decimal("0.001"), (fee, notional)
+print(f"ok  paper market buy of 0.01 BTC filled at {Decimal(order['averagePrice']['value'])} with fee {fee} USDT")
+PY
+}

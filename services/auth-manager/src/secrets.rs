@@ -1,5 +1,7 @@
 //! Hashing and generating secrets: passwords (argon2id), and high-entropy tokens and API
 //! keys (stored as SHA-256, which is enough for random 256-bit values).
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
@@ -35,16 +37,63 @@ pub fn password_problem(password: &str) -> Option<String> {
 /// of logins or user creations must queue rather than exhaust the container's memory.
 pub const PASSWORD_WORKERS: usize = 2;
 
-static PASSWORD_WORK: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(PASSWORD_WORKERS);
+type Job = Box<dyn FnOnce() + Send>;
 
-/// Runs CPU- and memory-heavy password work on the blocking pool, a few at a time.
+/// The password threads: a fixed few, because the allocator keeps a freed argon2 buffer
+/// in the arena of the thread that used it. On the blocking pool, whose threads come and
+/// go by the dozen, those buffers added up past the memory limit.
+fn password_workers() -> &'static Mutex<mpsc::Sender<Job>> {
+    static WORKERS: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+    WORKERS.get_or_init(|| {
+        let (sender, receiver) = mpsc::channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for index in 0..PASSWORD_WORKERS {
+            let receiver = Arc::clone(&receiver);
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-{index}"))
+                .spawn(move || run_password_jobs(&receiver));
+            if let Err(error) = spawned {
+                tracing::error!(%error, "cannot start a password thread");
+            }
+        }
+        Mutex::new(sender)
+    })
+}
+
+fn run_password_jobs(receiver: &Mutex<mpsc::Receiver<Job>>) {
+    loop {
+        let job = match receiver.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        match job {
+            Ok(job) => job(),
+            Err(_) => return,
+        }
+    }
+}
+
+/// Runs CPU- and memory-heavy password work on the password threads.
 async fn password_work<T, F>(work: F) -> anyhow::Result<T>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let _permit = PASSWORD_WORK.acquire().await?;
-    Ok(tokio::task::spawn_blocking(work).await?)
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+        if let Ok(value) = outcome {
+            let _ = done.send(value);
+        }
+    });
+    password_workers()
+        .lock()
+        .map_err(|_| anyhow::anyhow!("password threads are unavailable"))?
+        .send(job)
+        .map_err(|_| anyhow::anyhow!("password threads have stopped"))?;
+    result
+        .await
+        .map_err(|_| anyhow::anyhow!("password work failed"))
 }
 
 /// Argon2id hash in PHC string form. CPU-heavy: runs on the blocking pool.
@@ -158,13 +207,21 @@ mod tests {
                     peak.fetch_max(now, Ordering::SeqCst);
                     std::thread::sleep(std::time::Duration::from_millis(20));
                     running.fetch_sub(1, Ordering::SeqCst);
+                    std::thread::current().id()
                 }))
             })
             .collect();
+        let mut threads = std::collections::HashSet::new();
         for task in tasks {
-            task.await.unwrap().unwrap();
+            threads.insert(task.await.unwrap().unwrap());
         }
         assert_eq!(peak.load(Ordering::SeqCst), PASSWORD_WORKERS);
+        // The same few threads, whose allocator arenas keep the argon2 buffers.
+        assert!(
+            threads.len() <= PASSWORD_WORKERS,
+            "{} threads",
+            threads.len()
+        );
     }
 
     #[test]
