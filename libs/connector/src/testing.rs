@@ -1,6 +1,6 @@
 //! The checks every connector service crate runs on itself (feature `testing`): the
-//! service serves its own venue from the simulated market, and its binary lists the
-//! venue's variables and refuses bad settings with exit code 64.
+//! service serves its own venue from the simulated market, and the `quorum` binary
+//! running it lists the venue's variables and refuses bad settings with exit code 64.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use std::path::Path;
 use std::process::{Command, Output};
@@ -90,12 +90,16 @@ pub async fn serves_its_venue_on_the_simulated_market<V, F, Fut>(
     server.stop().await.unwrap();
 }
 
-/// Runs the service binary as an operator would and checks that `--help` lists the
-/// venue's variables, that live trading without keys and an unknown market source both
-/// exit 64 naming the variable.
-pub fn binary_lists_its_variables_and_refuses_bad_settings(binary: &Path, venue: Venue) {
+/// Runs `binary service` (the `quorum` binary) as an operator would and checks that
+/// `--help` lists the venue's variables, that live trading without keys and an unknown
+/// market source both exit 64 naming the variable.
+pub fn binary_lists_its_variables_and_refuses_bad_settings(
+    binary: &Path,
+    service: &str,
+    venue: Venue,
+) {
     let prefix = venue.env_prefix();
-    let help = run(binary, &["--help"], &[]);
+    let help = run(binary, &[service, "--help"], &[]);
     assert!(help.status.success());
     let text = String::from_utf8_lossy(&help.stdout);
     let own =
@@ -116,7 +120,7 @@ pub fn binary_lists_its_variables_and_refuses_bad_settings(binary: &Path, venue:
 
     let live = run(
         binary,
-        &[],
+        &[service],
         &[
             ("QUORUM_TRADING_MODE", "live"),
             ("QUORUM_MARKET_SOURCE", "live"),
@@ -126,7 +130,7 @@ pub fn binary_lists_its_variables_and_refuses_bad_settings(binary: &Path, venue:
     let stderr = String::from_utf8_lossy(&live.stderr);
     assert!(stderr.contains(&format!("{prefix}_API_KEY")), "{stderr}");
 
-    let bad = run(binary, &[], &[("QUORUM_MARKET_SOURCE", "moon")]);
+    let bad = run(binary, &[service], &[("QUORUM_MARKET_SOURCE", "moon")]);
     assert_eq!(bad.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("QUORUM_MARKET_SOURCE"));
 }

@@ -29,8 +29,12 @@ impl Kit {
         let entry = catalog.service(service).ok_or_else(|| {
             ConfigError::new("service", format!("{service} is not in the catalog"))
         })?;
-        channel_to(&entry.endpoint())
-            .map_err(|problem| ConfigError::new(entry.address_env_var(), problem))
+        let overridden = std::env::var(entry.address_env_var()).is_ok_and(|url| !url.is_empty());
+        let url = match self.peer(service) {
+            Some(url) if !overridden => url.to_string(),
+            _ => entry.endpoint(),
+        };
+        channel_to(&url).map_err(|problem| ConfigError::new(entry.address_env_var(), problem))
     }
 
     /// [`Kit::channel`] with the token and trace context interceptor.

@@ -172,6 +172,47 @@ pub fn parse<C: Args + FromArgMatches>(
     Ok(Invocation::Serve(Box::new(kit), own))
 }
 
+/// The variable that sets `variable` for `service` alone when several services share one
+/// process: `PRICE_FEED__RUST_LOG` for price-feed's `RUST_LOG`.
+pub fn service_variable(service: &str, variable: &str) -> String {
+    format!(
+        "{}__{variable}",
+        service.to_ascii_uppercase().replace('-', "_")
+    )
+}
+
+/// Flags for the settings of `service` given by [`service_variable`]s, read through
+/// `lookup`. The listen addresses are left out: whoever runs the services places them.
+pub fn prefixed_overrides<C: Args>(
+    service: &'static str,
+    lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    let command = command::<C>(service);
+    let mut flags = Vec::new();
+    for arg in command.get_arguments() {
+        let (Some(variable), Some(long)) = (arg.get_env(), arg.get_long()) else {
+            continue;
+        };
+        if matches!(arg.get_id().as_str(), "grpc_addr" | "admin_addr") {
+            continue;
+        }
+        let Some(value) = lookup(&service_variable(service, &variable.to_string_lossy())) else {
+            continue;
+        };
+        if arg.get_action().takes_values() {
+            let mut flag = std::ffi::OsString::from(format!("--{long}="));
+            flag.push(value);
+            flags.push(flag);
+        } else if matches!(
+            value.to_string_lossy().to_ascii_lowercase().as_str(),
+            "1" | "true" | "yes" | "on"
+        ) {
+            flags.push(format!("--{long}").into());
+        }
+    }
+    flags
+}
+
 /// Not a configuration: help text to print (exit 0) or a bad value (exit 64).
 #[derive(Debug)]
 pub enum ParseOutcome {
@@ -331,6 +372,40 @@ mod tests {
                 assert!(text.contains("DEMO_LIMIT"), "{text}");
             }
             _ => panic!("expected help text"),
+        }
+    }
+
+    #[test]
+    fn service_variables_set_one_service_alone() {
+        assert_eq!(
+            service_variable("price-feed", "RUST_LOG"),
+            "PRICE_FEED__RUST_LOG"
+        );
+        let flags = prefixed_overrides::<Own>("demo", |variable| match variable {
+            "DEMO__DEMO_LIMIT" => Some("11".into()),
+            "DEMO__QUORUM_GRPC_ADDR" => Some("127.0.0.1:9".into()),
+            "DEMO__QUORUM_LOG_FORMAT" => Some("text".into()),
+            _ => None,
+        });
+        let mut args = args(&[
+            "demo",
+            "--grpc-addr",
+            "127.0.0.1:1",
+            "--admin-addr",
+            "127.0.0.1:2",
+        ]);
+        args.extend(flags);
+        match parse::<Own>("demo", args) {
+            Ok(Invocation::Serve(kit, own)) => {
+                assert_eq!(own.limit, 11);
+                assert_eq!(kit.log_format, LogFormat::Text);
+                assert_eq!(
+                    kit.grpc_addr.port(),
+                    1,
+                    "listen addresses are not overridden"
+                );
+            }
+            _ => panic!("expected a serve invocation"),
         }
     }
 

@@ -22,8 +22,16 @@ pub async fn run(grpc_addr: SocketAddr) -> u8 {
     }
 }
 
+/// Whether the service at `grpc_addr` answers SERVING, without printing anything.
+pub async fn is_serving(grpc_addr: SocketAddr) -> bool {
+    matches!(
+        check(local_target(grpc_addr)).await,
+        Ok(ServingStatus::Serving)
+    )
+}
+
 /// A wildcard listen address is checked on loopback.
-fn local_target(addr: SocketAddr) -> SocketAddr {
+pub fn local_target(addr: SocketAddr) -> SocketAddr {
     if addr.ip().is_unspecified() {
         SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
     } else {

@@ -1,5 +1,6 @@
 //! The handle a service gets at start-up: its name, configuration, metrics, shutdown
 //! signal, background tasks, and named clients for the services it calls.
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use tokio::task::JoinHandle;
@@ -23,10 +24,21 @@ struct KitInner {
     tasks: Mutex<Vec<(String, JoinHandle<()>)>>,
     key_source: Mutex<Option<Arc<dyn KeySource>>>,
     service_tokens: ServiceTokens,
+    peers: Arc<BTreeMap<String, String>>,
 }
 
 impl Kit {
     pub fn new(name: &'static str, config: KitConfig) -> Self {
+        Self::with_peers(name, config, Arc::default())
+    }
+
+    /// A kit that finds the services in `peers` (name to URL, e.g. those running in the
+    /// same process) there, unless their `QUORUM_<NAME>_ADDR` variable says otherwise.
+    pub fn with_peers(
+        name: &'static str,
+        config: KitConfig,
+        peers: Arc<BTreeMap<String, String>>,
+    ) -> Self {
         Self {
             inner: Arc::new(KitInner {
                 name,
@@ -36,6 +48,7 @@ impl Kit {
                 shutdown: CancellationToken::new(),
                 tasks: Mutex::new(Vec::new()),
                 key_source: Mutex::new(None),
+                peers,
             }),
         }
     }
@@ -96,6 +109,11 @@ impl Kit {
             .lock()
             .ok()
             .and_then(|slot| slot.clone())
+    }
+
+    /// Where `service` runs, when this kit was told (see [`Kit::with_peers`]).
+    pub(crate) fn peer(&self, service: &str) -> Option<&str> {
+        self.inner.peers.get(service).map(String::as_str)
     }
 
     pub(crate) fn service_tokens(&self) -> &ServiceTokens {

@@ -4,7 +4,8 @@ use quorum_proto::audit::v1::QueryRequest;
 use quorum_proto::audit::v1::audit_service_client::AuditServiceClient;
 use tonic::Code;
 
-use crate::fixture::{http_get, slow_append, start};
+use crate::fixture::{slow_append, start};
+use quorum_testkit::http_get;
 
 #[tokio::test]
 async fn calls_need_a_valid_token_and_the_method_role() {

@@ -6,7 +6,8 @@ use quorum_proto::audit::v1::audit_service_client::AuditServiceClient;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
-use crate::fixture::{http_get, slow_append, start};
+use crate::fixture::{slow_append, start};
+use quorum_testkit::http_get;
 
 #[tokio::test]
 async fn health_reflection_and_admin_endpoints_answer_without_a_token() {

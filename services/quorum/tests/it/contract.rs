@@ -1,12 +1,9 @@
-//! The contract every implemented catalog service meets, checked on its real binary:
-//! health SERVING, reflection lists its declared services, a call without a token is
-//! UNAUTHENTICATED, /metrics answers, bad config exits 64, SIGTERM exits 0.
-//!
-//! The binaries come from the same target directory as this test; `scripts/test.sh`
-//! builds them first (`cargo build --workspace --bins`).
+//! The contract every implemented catalog service meets, checked on the real binary
+//! (`quorum <service>`): health SERVING, reflection lists its declared services, a call
+//! without a token is UNAUTHENTICATED, /metrics answers, bad config exits 64, SIGTERM
+//! exits 0.
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,7 +12,9 @@ use quorum_testkit::{TestDatabase, TestRedis};
 use tonic::Code;
 use tonic::transport::Channel;
 
-use crate::fixture::http_get;
+use quorum_testkit::http_get;
+
+use crate::{free_port, quorum};
 
 struct Running {
     name: String,
@@ -31,26 +30,6 @@ impl Drop for Running {
     }
 }
 
-fn binary(name: &str) -> PathBuf {
-    let test_exe = std::env::current_exe().unwrap();
-    let profile_dir = test_exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let path = profile_dir.join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: build the service binaries first (`cargo build --workspace --bins`, as scripts/test.sh does)",
-        path.display()
-    );
-    path
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn spawn(
     entry: &ServiceEntry,
     env: &HashMap<String, String>,
@@ -59,7 +38,8 @@ fn spawn(
     let (grpc_port, admin_port) = ports[&entry.name];
     let grpc: SocketAddr = format!("127.0.0.1:{grpc_port}").parse().unwrap();
     let admin: SocketAddr = format!("127.0.0.1:{admin_port}").parse().unwrap();
-    let child = Command::new(binary(&entry.name))
+    let child = quorum()
+        .arg(&entry.name)
         .envs(env)
         .env("QUORUM_GRPC_ADDR", grpc.to_string())
         .env("QUORUM_ADMIN_ADDR", admin.to_string())
@@ -221,7 +201,8 @@ async fn every_implemented_service_meets_the_contract() {
 #[tokio::test]
 async fn bad_configuration_exits_64_with_one_line_naming_the_variable() {
     for entry in Catalog::load().unwrap().implemented() {
-        let output = Command::new(binary(&entry.name))
+        let output = quorum()
+            .arg(&entry.name)
             .env("QUORUM_GRPC_ADDR", "not-an-address")
             .env("DATABASE_URL", "postgres://nowhere/none")
             .env("REDIS_URL", "redis://nowhere")
@@ -241,8 +222,8 @@ async fn bad_configuration_exits_64_with_one_line_naming_the_variable() {
 #[tokio::test]
 async fn help_lists_the_environment_and_exits_0() {
     for entry in Catalog::load().unwrap().implemented() {
-        let output = Command::new(binary(&entry.name))
-            .arg("--help")
+        let output = quorum()
+            .args([entry.name.as_str(), "--help"])
             .output()
             .unwrap();
         assert_eq!(output.status.code(), Some(0), "{}", entry.name);
