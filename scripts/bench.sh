@@ -4,12 +4,13 @@
 #
 #   scripts/bench.sh p2     order book deltas/s against a BTreeMap book; parse + apply per message
 #   scripts/bench.sh p8     trade-history ingest: batched writes against single-row inserts
-#   scripts/bench.sh all
+#   scripts/bench.sh build  build budget: cold, warm, a library change, a service change
+#   scripts/bench.sh all    p2 and p8 (build takes about half an hour on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
   exit 64
 }
 
@@ -24,10 +25,13 @@ p8() {
   cargo run --quiet --release --locked -p trade-history --example ingest_bench
 }
 
+source scripts/lib/bench_build.sh
+
 printf 'machine: %s cores, %s\n' "$(nproc)" "$(date -u +%Y-%m-%d)"
 case "${1:-}" in
   p2) p2 ;;
   p8) p8 ;;
+  build) bench_build ;;
   all) p2; p8 ;;
   *) usage ;;
 esac

@@ -7,11 +7,11 @@
 #   quorum-local/runtime:bookworm   distroless-like runtime: glibc, CA certs, user 10001
 #   quorum-local/postgres:16        stand-in for postgres:16 (Debian's PostgreSQL)
 #   quorum-local/redis:7            stand-in for redis:7 (Debian's redis-server)
-#   quorum-local/builder:bookworm   base + host release binaries in /prebuilt/bin,
+#   quorum-local/builder:bookworm   base + the host's `quorum` binary in /prebuilt/bin,
 #                                   used as BUILDER_IMAGE by compose/Dockerfile
 #
 # Existing images are kept unless --rebuild; the builder is remade every run
-# because the binaries change. Debian roots are cached under
+# because the binary changes. Debian roots are cached under
 # ${QUORUM_LOCAL_DIR:-.local}/images so re-runs do not debootstrap again.
 set -euo pipefail
 
@@ -19,10 +19,8 @@ usage() {
     cat <<'USAGE'
 usage: scripts/local-images.sh [options]
 
-  --binaries DIR    release binaries for the builder image
+  --binaries DIR    directory holding the `quorum` binary for the builder image
                     (default: ${CARGO_TARGET_DIR:-target}/release)
-  --bin NAME        put binary NAME in the builder instead of the workspace's
-                    binaries (repeatable; for binaries built outside the workspace)
   --no-builder      make only the base, runtime, postgres and redis images
   --rebuild         remake images that already exist (cached roots are reused)
   --fresh           like --rebuild, and debootstrap the cached roots again
@@ -47,7 +45,6 @@ REDIS_IMAGE=quorum-local/redis:7
 RUNTIME_UID=10001
 
 binaries_dir=""
-bin_names=()
 make_builder=1
 rebuild=0
 fresh=0
@@ -56,7 +53,6 @@ if_docker=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --binaries) binaries_dir=${2:?--binaries needs a directory}; shift 2 ;;
-        --bin) bin_names+=("${2:?--bin needs a name}"); shift 2 ;;
         --no-builder) make_builder=0; shift ;;
         --rebuild) rebuild=1; shift ;;
         --fresh) rebuild=1; fresh=1; shift ;;
@@ -213,49 +209,15 @@ make_service_image() {
     drop_replaced "$old_id" "$image"
 }
 
-# Names of the workspace's binary targets, from cargo's own view of it.
-workspace_bin_names() {
-    local metadata
-    metadata=$(cargo metadata --no-deps --format-version 1 --manifest-path "$REPO_ROOT/Cargo.toml") \
-        || die "cargo metadata failed; pass --bin NAME for binaries built elsewhere, or --no-builder"
-    local filter='.packages[].targets[] | select(.kind | index("bin")) | .name'
-    if command -v jq >/dev/null 2>&1; then
-        jq -r "$filter" <<<"$metadata"
-    else
-        python3 -c 'import json, sys
-for package in json.load(sys.stdin)["packages"]:
-    for target in package["targets"]:
-        if "bin" in target["kind"]:
-            print(target["name"])' <<<"$metadata"
-    fi
-}
-
 make_builder_image() {
-    local context="$IMAGES_DIR/builder-context" names=() name copied=0 missing=()
-    [ -d "$binaries_dir" ] || die "binary directory $binaries_dir does not exist (cargo build --release first, or pass --binaries DIR)"
-    if [ "${#bin_names[@]}" -gt 0 ]; then
-        names=("${bin_names[@]}")
-    else
-        mapfile -t names < <(workspace_bin_names | sort -u)
-    fi
+    local context="$IMAGES_DIR/builder-context" binary="$binaries_dir/quorum"
+    [ -x "$binary" ] || die "$binary does not exist (cargo build --release -p quorum first, or pass --binaries DIR)"
     rm -rf "$context"
     mkdir -p "$context/bin"
     cp "$REPO_ROOT/compose/local/builder/Dockerfile" "$context/Dockerfile"
-    for name in "${names[@]}"; do
-        if [ -f "$binaries_dir/$name" ] && [ -x "$binaries_dir/$name" ]; then
-            # Hard links when possible: the binaries can add up to gigabytes.
-            ln "$binaries_dir/$name" "$context/bin/$name" 2>/dev/null \
-                || cp -p "$binaries_dir/$name" "$context/bin/$name"
-            copied=$((copied + 1))
-        else
-            missing+=("$name")
-        fi
-    done
-    if [ "${#missing[@]}" -gt 0 ]; then
-        log "not in $binaries_dir (their images will not build): ${missing[*]}"
-    fi
-    [ "$copied" -gt 0 ] || die "no workspace binaries found in $binaries_dir (cargo build --release --workspace --bins first)"
-    log "building $BUILDER_IMAGE with $copied binaries from $binaries_dir"
+    # A hard link when possible: the binary is tens of megabytes.
+    ln "$binary" "$context/bin/quorum" 2>/dev/null || cp -p "$binary" "$context/bin/quorum"
+    log "building $BUILDER_IMAGE with $binary"
     local old_id
     old_id=$(image_id "$BUILDER_IMAGE")
     quiet docker build -t "$BUILDER_IMAGE" --build-arg "BASE_IMAGE=$BASE_IMAGE" "$context"

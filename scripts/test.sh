@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The Quorum test command. Installs and starts what the tests need (Postgres, Redis,
-# the Python-packaged tools), then runs every check: formatting, lints, all tests,
-# protobuf lint, the generated-files check and the Kubernetes overlay validation.
-# Works on a fresh Debian machine and again on a used one.
+# The Quorum test command. Finds or starts what the tests need (Postgres and Redis: see
+# scripts/lib/servers.sh; the mold linker and the Python-packaged tools), then runs
+# every check: formatting, lints, all tests, protobuf lint, the generated-files check
+# and the Kubernetes overlay validation. Works on a fresh Debian machine, again on a
+# used one, and on a contributor's machine with its own Postgres, Redis or Docker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +35,6 @@ step "kubernetes overlays"
 bash scripts/validate-k8s.sh
 
 step "tests"
-# The contract test runs every implemented service's real binary, so build them first.
-cargo build --workspace --bins --locked
+# The contract and all-in-one tests run the real `quorum` binary, which cargo builds for
+# them; each crate has one integration-test binary, so linking stays cheap.
 cargo nextest run --workspace --locked --no-fail-fast

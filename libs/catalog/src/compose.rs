@@ -10,6 +10,10 @@ use crate::{GENERATED_HEADER, POSTGRES_PORT, REDIS_PORT};
 pub const SECRETS_DIR: &str = "/var/lib/quorum/secrets";
 /// The image's state directory.
 pub const STATE_DIR: &str = "/var/lib/quorum";
+/// The one image every service runs from.
+pub const IMAGE: &str = "quorum/quorum:${QUORUM_TAG:-dev}";
+/// The binary in that image; its first argument names the service.
+pub const BINARY: &str = "/usr/local/bin/quorum";
 
 /// Converts a Kubernetes memory quantity (`"128Mi"`, `"1Gi"`) to a compose one (`"128m"`, `"1g"`).
 pub fn memory_for_compose(quantity: &str) -> Option<String> {
@@ -99,10 +103,8 @@ fn quorum_service(service: &ServiceEntry) -> Yaml {
     let memory = memory_for_compose(&service.resources.memory_limit)
         .unwrap_or_else(|| service.resources.memory_limit.clone());
     map([
-        (
-            "image",
-            s(format!("quorum/{}:${{QUORUM_TAG:-dev}}", service.name)),
-        ),
+        // One image for every service: the command names the service it runs.
+        ("image", s(IMAGE)),
         (
             "build",
             map([
@@ -111,7 +113,6 @@ fn quorum_service(service: &ServiceEntry) -> Yaml {
                 (
                     "args",
                     map([
-                        ("SERVICE", s(service.name.clone())),
                         (
                             "BUILDER_IMAGE",
                             s("${QUORUM_BUILDER_IMAGE:-rust:1.95-bookworm}"),
@@ -120,10 +121,12 @@ fn quorum_service(service: &ServiceEntry) -> Yaml {
                             "RUNTIME_IMAGE",
                             s("${QUORUM_RUNTIME_IMAGE:-gcr.io/distroless/cc-debian12:nonroot}"),
                         ),
+                        ("PROFILE", s("${QUORUM_BUILD_PROFILE:-release}")),
                     ]),
                 ),
             ]),
         ),
+        ("command", flow([service.name.as_str()])),
         ("environment", Yaml::Map(environment(service))),
         (
             "ports",
@@ -131,11 +134,7 @@ fn quorum_service(service: &ServiceEntry) -> Yaml {
         ),
         (
             "healthcheck",
-            healthcheck(flow([
-                "CMD",
-                "/usr/local/bin/quorum-service",
-                "healthcheck",
-            ])),
+            healthcheck(flow(["CMD", BINARY, service.name.as_str(), "healthcheck"])),
         ),
         ("depends_on", Yaml::Map(depends_on(service))),
         ("restart", s("unless-stopped")),
@@ -346,5 +345,22 @@ mod tests {
         );
         // Catalog settings become overridable compose variables.
         assert!(text.contains("QUORUM_MARKET_SOURCE: \"${QUORUM_MARKET_SOURCE:-sim}\""));
+    }
+
+    #[test]
+    fn every_service_runs_the_one_image_by_name() {
+        let catalog = Catalog::load().expect("catalog");
+        let text = render(catalog);
+        let implemented = catalog.implemented().count();
+        assert_eq!(
+            text.matches("image: \"quorum/quorum:${QUORUM_TAG:-dev}\"")
+                .count(),
+            implemented
+        );
+        assert!(!text.contains("SERVICE:"), "no per-service image argument");
+        assert!(text.contains("    command: [\"price-feed\"]\n"));
+        assert!(text.contains(
+            "test: [\"CMD\", \"/usr/local/bin/quorum\", \"price-feed\", \"healthcheck\"]"
+        ));
     }
 }

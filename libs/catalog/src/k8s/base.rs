@@ -9,11 +9,13 @@ use super::{NAMESPACE, infra_labels, kustomization, metadata, service_labels};
 use crate::catalog::Catalog;
 use crate::compose::{SECRETS_DIR, STATE_DIR};
 use crate::model::ServiceEntry;
-use crate::yaml::{Yaml, documents, int, list, map, s};
+use crate::yaml::{Yaml, documents, flow, int, list, map, s};
 use crate::{GENERATED_HEADER, POSTGRES_PORT, REDIS_PORT};
 
 /// The user id the service images run as.
 const SERVICE_UID: i64 = 10001;
+/// The one image of every service (overlays set the tag with `images:`).
+pub const IMAGE: &str = "quorum/quorum:dev";
 
 /// `(file name, contents)` of every file in `k8s/base/`.
 pub fn render(catalog: &Catalog) -> Vec<(String, String)> {
@@ -116,8 +118,10 @@ fn service_objects(service: &ServiceEntry) -> Vec<Yaml> {
     let catalog_resources = &service.resources;
     let container = map([
         ("name", s(name)),
-        ("image", s(format!("quorum/{name}:dev"))),
+        // One image for every service; the argument names the service it runs.
+        ("image", s(IMAGE)),
         ("imagePullPolicy", s("IfNotPresent")),
+        ("args", flow([name])),
         ("env", Yaml::List(service_env(service))),
         (
             "ports",
@@ -215,6 +219,14 @@ mod tests {
         let health = file(&files, "health-checker.yaml");
         assert!(!health.contains("DATABASE_URL") && !health.contains("REDIS_URL"));
         assert!(health.contains("QUORUM_SERVICE_KEY_FILE"));
+    }
+
+    #[test]
+    fn every_service_runs_the_one_image_by_name() {
+        let files = render(Catalog::load().expect("catalog"));
+        let feed = file(&files, "price-feed.yaml");
+        assert!(feed.contains("image: \"quorum/quorum:dev\"\n"), "{feed}");
+        assert!(feed.contains("args: [\"price-feed\"]\n"), "{feed}");
     }
 
     #[test]

@@ -44,8 +44,9 @@ struct GroupState {
     /// Delivered but not acknowledged.
     pending: usize,
     last_delivered_id: String,
-    /// Messages delivered so far (Redis 7 counts them).
-    entries_read: usize,
+    /// Messages delivered so far. Redis 7 counts them, but reports none while it does
+    /// not know the count (e.g. right after a dead-lettered message was acknowledged).
+    entries_read: Option<usize>,
 }
 
 async fn group_state(harness: &Harness) -> Option<GroupState> {
@@ -59,9 +60,7 @@ async fn group_state(harness: &Harness) -> Option<GroupState> {
     Some(GroupState {
         pending: group.pending,
         last_delivered_id: group.last_delivered_id,
-        entries_read: group
-            .entries_read
-            .expect("redis-server 7 or later, which counts entries read"),
+        entries_read: group.entries_read,
     })
 }
 
@@ -171,7 +170,10 @@ async fn trades_arriving_while_postgres_is_unreachable_are_stored_once_it_is_bac
     assert!(state.pending > 0);
     assert_eq!(
         state.pending,
-        state.entries_read - 10,
+        state
+            .entries_read
+            .expect("redis-server 7 or later, which counts entries read")
+            - 10,
         "a trade was acknowledged while it could not be stored"
     );
 
