@@ -12,7 +12,9 @@ pub fn render_service_table(catalog: &Catalog) -> String {
     text.push_str(&format!(
         "{} services in the catalog, {implemented} implemented. Ports are the defaults \
          (`QUORUM_GRPC_ADDR`, `QUORUM_ADMIN_ADDR`); `docker compose up` publishes them on \
-         127.0.0.1. Each implemented service's README says more.\n\n",
+         127.0.0.1. Every implemented service runs from the one binary as `quorum <service>` \
+         (image `quorum/quorum`), or all of them in one process with `quorum all`. Each \
+         implemented service's README says more.\n\n",
         catalog.services.len()
     ));
     text.push_str("| service | category | what it does | gRPC | admin | contract | hard dependencies | implemented |\n");

@@ -20,10 +20,12 @@ usage: quorum <service> [settings] [healthcheck]
   list          the services this binary runs, with their gRPC and admin ports
   healthcheck   exit 0 when the gRPC server at <host:port> (default: QUORUM_GRPC_ADDR)
                 answers SERVING, 1 otherwise
+  --version     the version, and the build id given as QUORUM_BUILD_ID at build time
 ";
 
 /// Runs the command in `args` (the first is the program name) and returns its exit code.
-pub fn main(args: Vec<OsString>) -> ExitCode {
+/// `build` is the build id `--version` shows.
+pub fn main(args: Vec<OsString>, build: Option<&str>) -> ExitCode {
     let mut args = args.into_iter().skip(1);
     let Some(first) = args.next() else {
         eprint!("{USAGE}");
@@ -36,7 +38,12 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("-V" | "--version" | "version") => {
-            println!("quorum {}", env!("CARGO_PKG_VERSION"));
+            match build {
+                Some(build) if !build.is_empty() => {
+                    println!("quorum {} (build {build})", env!("CARGO_PKG_VERSION"));
+                }
+                _ => println!("quorum {}", env!("CARGO_PKG_VERSION")),
+            }
             ExitCode::SUCCESS
         }
         Some("list") => list(),

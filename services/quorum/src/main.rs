@@ -1,4 +1,8 @@
 //! The `quorum` binary: `quorum <service>`, `quorum all`, `quorum list`, `quorum healthcheck`.
 fn main() -> std::process::ExitCode {
-    quorum::cli::main(std::env::args_os().collect())
+    // Read here, in the small binary crate, so a new build id recompiles only this file.
+    quorum::cli::main(
+        std::env::args_os().collect(),
+        option_env!("QUORUM_BUILD_ID"),
+    )
 }

@@ -37,6 +37,9 @@ fn no_arguments_print_the_usage_and_exit_64() {
     let help = quorum().arg("--help").output().unwrap();
     assert_eq!(help.status.code(), Some(0));
     assert!(text(&help.stdout).contains("quorum all"));
+    let version = quorum().arg("--version").output().unwrap();
+    assert_eq!(version.status.code(), Some(0));
+    assert!(text(&version.stdout).starts_with("quorum "));
 }
 
 #[test]
