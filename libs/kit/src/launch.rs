@@ -98,15 +98,8 @@ impl ServiceDef {
                 return ExitCode::from(EXIT_BAD_CONFIG);
             }
         };
-        let runtime = match tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(runtime) => runtime,
-            Err(error) => {
-                eprintln!("{name}: cannot start the async runtime: {error}");
-                return ExitCode::FAILURE;
-            }
+        let Some(runtime) = runtime(name) else {
+            return ExitCode::FAILURE;
         };
         let code = match invocation {
             Invocation::HealthCheck(kit) => runtime.block_on(healthcheck::run(kit.grpc_addr)),
@@ -122,6 +115,21 @@ pub struct Starter(Box<dyn FnOnce(Kit) -> Starting + Send>);
 impl Starter {
     pub fn start(self, kit: Kit) -> Starting {
         (self.0)(kit)
+    }
+}
+
+/// A multi-thread async runtime, or `None` after one line on stderr saying why `who`
+/// has none.
+pub fn runtime(who: &str) -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Some(runtime),
+        Err(error) => {
+            eprintln!("{who}: cannot start the async runtime: {error}");
+            None
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use clap::Parser;
 use quorum_catalog::{Catalog, ServiceEntry};
 use quorum_kit::config::{EXIT_BAD_CONFIG, ParseOutcome, service_variable};
 use quorum_kit::healthcheck::{is_serving, local_target};
-use quorum_kit::launch::{exit_code_of, stop_on_signal};
+use quorum_kit::launch::{exit_code_of, runtime, stop_on_signal};
 use quorum_kit::telemetry::Telemetry;
 use quorum_kit::{CancellationToken, Kit, KitConfig, Listeners, Starter, serve};
 use tokio::task::JoinSet;
@@ -72,15 +72,8 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(EXIT_BAD_CONFIG);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("quorum all: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime("quorum all") else {
+        return ExitCode::FAILURE;
     };
     // Services start on this thread (their start-up futures need not be `Send`); what
     // they serve runs on the runtime's workers.

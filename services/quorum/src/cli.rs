@@ -118,15 +118,8 @@ fn healthcheck(args: Vec<OsString>) -> ExitCode {
         eprintln!("quorum healthcheck: '{text}' is not a host:port address");
         return ExitCode::from(EXIT_BAD_CONFIG);
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("quorum healthcheck: cannot start the async runtime: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = quorum_kit::launch::runtime("quorum healthcheck") else {
+        return ExitCode::FAILURE;
     };
     ExitCode::from(runtime.block_on(quorum_kit::healthcheck::run(address)))
 }
