@@ -73,8 +73,9 @@ pub struct BookSync {
     last_source: Option<Source>,
     /// OKX: `seqId` of the last stale message, to notice a restarted sequence.
     stale_chain: Option<i64>,
-    /// OKX: (`prevSeqId`, `seqId`) of the last restart message, to know it again.
-    last_restart: Option<(i64, i64)>,
+    /// OKX: (`prevSeqId`, `seqId`, venue time) of the last restart message, to know it
+    /// again when it is delivered twice; a later restart to the same ids is a new one.
+    last_restart: Option<(i64, i64, i64)>,
 }
 
 impl BookSync {

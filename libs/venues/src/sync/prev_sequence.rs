@@ -45,7 +45,7 @@ impl BookSync {
             return;
         }
         if is_restart(&message) {
-            let ids = (message.prev_id.unwrap_or_default(), message.last_id);
+            let ids = restart_identity(&message);
             if self.last_restart == Some(ids) {
                 step.ignored += 1;
                 return;
@@ -79,7 +79,7 @@ impl BookSync {
             self.lose_chain(message, step);
             return;
         };
-        if self.last_restart == Some((previous_id, sequence_id)) {
+        if self.last_restart == Some(restart_identity(&message)) {
             // The restart message again, even if the new sequence came back to the id
             // the old one ended at.
             step.ignored += 1;
@@ -90,7 +90,7 @@ impl BookSync {
             if sequence_id < previous_id {
                 // The venue restarted its sequence (maintenance): start from a fresh
                 // snapshot of the new sequence.
-                self.last_restart = Some((previous_id, sequence_id));
+                self.last_restart = Some(restart_identity(&message));
                 self.lose_chain(message, step);
                 return;
             }
@@ -115,7 +115,7 @@ impl BookSync {
                 return;
             }
             if is_restart(&message) {
-                self.last_restart = Some((previous_id, sequence_id));
+                self.last_restart = Some(restart_identity(&message));
             }
             self.stale_chain = Some(sequence_id);
             step.ignored += 1;
@@ -202,6 +202,17 @@ fn predates(snapshot: &BookMessage, restart: &BookMessage) -> bool {
             .prev_id
             .is_some_and(|previous_id| previous_id <= snapshot.last_id)
     }
+}
+
+/// What tells one restart message from another: its ids and the venue's time. The same
+/// message delivered twice matches; a second restart that happens to reuse the ids of
+/// an earlier one (the sequence ended at the same id again) does not.
+fn restart_identity(message: &BookMessage) -> (i64, i64, i64) {
+    (
+        message.prev_id.unwrap_or_default(),
+        message.last_id,
+        message.event_ms,
+    )
 }
 
 /// The venue's first message after restarting its sequence: a `seqId` below the
@@ -301,6 +312,27 @@ mod tests {
         let step = sync.on_stream(chained(5, 7, "102:3"), 2);
         assert!(step.resubscribe);
         assert_eq!((sync.state(), sync.resyncs()), (SyncState::Syncing, 1));
+    }
+
+    #[test]
+    fn a_second_restart_to_the_same_ids_is_a_new_restart() {
+        // The venue restarted from 10 to 3, synced again up to 10, and restarted from 10
+        // to 3 once more: the same ids, a later time. Only a repeat of the first
+        // message (same time too) may be ignored.
+        let mut sync = okx_synced_at_10();
+        let step = sync.on_stream(at(100, chained(10, 3, "102:2")), 2);
+        assert!(step.resubscribe);
+        sync.on_stream(stream_snapshot(3, &["99:1"], &["101:1"]), 3);
+        sync.on_stream(at(110, chained(3, 10, "102:2")), 4);
+        assert_eq!(sync.state(), SyncState::Synced);
+        let repeat = sync.on_stream(at(100, chained(10, 3, "102:2")), 5);
+        assert_eq!((repeat.ignored, sync.state()), (1, SyncState::Synced));
+        let step = sync.on_stream(at(120, chained(10, 3, "102:5")), 6);
+        assert!(
+            step.resubscribe,
+            "the second restart was taken for the first"
+        );
+        assert_eq!((sync.state(), sync.resyncs()), (SyncState::Syncing, 2));
     }
 
     #[test]
