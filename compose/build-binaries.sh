@@ -22,7 +22,8 @@ if [ -f "$PREBUILT" ]; then
     cp -p "$PREBUILT" "$OUT/quorum"
 else
     target_dir="${CARGO_TARGET_DIR:-target}"
-    cargo build --profile "$PROFILE" --locked -p quorum --bin quorum
+    # A clean tree has nothing to reuse: no incremental cache to write.
+    CARGO_INCREMENTAL=0 cargo build --profile "$PROFILE" --locked -p quorum --bin quorum
     cp -p "$target_dir/$PROFILE/quorum" "$OUT/quorum"
     # Only /out is used later; without this the layer would also keep gigabytes of
     # intermediate build output and downloaded sources.
