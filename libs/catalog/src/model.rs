@@ -96,10 +96,24 @@ impl ServiceEntry {
         self.endpoint_with(|key| std::env::var(key).ok())
     }
 
+    /// [`ServiceEntry::endpoint`], but where the env var is unset `local` (the service's
+    /// address in this process, when it runs here) comes before the DNS and loopback
+    /// defaults.
+    pub fn endpoint_preferring(&self, local: Option<&str>) -> String {
+        self.endpoint_from(|key| std::env::var(key).ok(), local)
+    }
+
     /// [`ServiceEntry::endpoint`] with an injectable environment, so it can be tested.
     pub fn endpoint_with(&self, env: impl Fn(&str) -> Option<String>) -> String {
+        self.endpoint_from(env, None)
+    }
+
+    fn endpoint_from(&self, env: impl Fn(&str) -> Option<String>, local: Option<&str>) -> String {
         if let Some(address) = env(&self.address_env_var()).filter(|value| !value.is_empty()) {
             return address;
+        }
+        if let Some(address) = local {
+            return address.to_string();
         }
         if env("QUORUM_DISCOVERY").as_deref() == Some("dns") {
             format!("http://{}:{}", self.name, self.grpc_port)
@@ -145,6 +159,25 @@ mod tests {
     #[test]
     fn env_var_name_is_upper_snake_case() {
         assert_eq!(auth().address_env_var(), "QUORUM_AUTH_MANAGER_ADDR");
+    }
+
+    #[test]
+    fn a_local_address_comes_after_the_override_and_before_the_defaults() {
+        let service = auth();
+        let local = Some("http://127.0.0.1:60137");
+        let overridden = |key: &str| {
+            (key == "QUORUM_AUTH_MANAGER_ADDR").then(|| "http://10.0.0.1:9".to_string())
+        };
+        assert_eq!(
+            service.endpoint_from(overridden, local),
+            "http://10.0.0.1:9"
+        );
+        let dns = |key: &str| (key == "QUORUM_DISCOVERY").then(|| "dns".to_string());
+        assert_eq!(service.endpoint_from(dns, local), "http://127.0.0.1:60137");
+        assert_eq!(
+            service.endpoint_from(dns, None),
+            "http://auth-manager:50137"
+        );
     }
 
     #[test]

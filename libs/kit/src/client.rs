@@ -21,20 +21,16 @@ use crate::telemetry;
 pub type ServiceChannel = InterceptedService<Channel, CallerInterceptor>;
 
 impl Kit {
-    /// A lazily connecting channel to a catalog service (address from the catalog, or
-    /// the service's `QUORUM_<NAME>_ADDR` variable).
+    /// A lazily connecting channel to a catalog service: at its `QUORUM_<NAME>_ADDR`
+    /// when set, else where it runs in this process, else at its catalog address.
     pub fn channel(&self, service: &str) -> Result<Channel, ConfigError> {
         let catalog = quorum_catalog::Catalog::load()
             .map_err(|error| ConfigError::new("QUORUM_CATALOG_PATH", error.to_string()))?;
         let entry = catalog.service(service).ok_or_else(|| {
             ConfigError::new("service", format!("{service} is not in the catalog"))
         })?;
-        let overridden = std::env::var(entry.address_env_var()).is_ok_and(|url| !url.is_empty());
-        let url = match self.peer(service) {
-            Some(url) if !overridden => url.to_string(),
-            _ => entry.endpoint(),
-        };
-        channel_to(&url).map_err(|problem| ConfigError::new(entry.address_env_var(), problem))
+        channel_to(&entry.endpoint_preferring(self.peer(service)))
+            .map_err(|problem| ConfigError::new(entry.address_env_var(), problem))
     }
 
     /// [`Kit::channel`] with the token and trace context interceptor.
