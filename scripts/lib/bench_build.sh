@@ -22,18 +22,17 @@ seconds() {
   python3 -c "print(f'{$end - $start:.1f}')"
 }
 
-# A change that forces a rebuild of FILE's crate and everything that depends on it.
-touch_source() { touch "$1"; }
-
+# One row: cold, warm, then after a touch of libs/kit and of price-feed (each rebuilds
+# that crate and everything depending on it).
 build_row() {
   local label=$1 profile=$2
   shift 2
   local cold warm kit service
   cold=$(seconds "$@")
   warm=$(seconds "$@")
-  touch_source libs/kit/src/lib.rs
+  touch libs/kit/src/lib.rs
   kit=$(seconds "$@")
-  touch_source services/price-feed/src/lib.rs
+  touch services/price-feed/src/lib.rs
   service=$(seconds "$@")
   printf '| %s | `%s` | %s | %s | %s | %s |\n' "$label" "$profile" "$cold" "$warm" "$kit" "$service"
 }

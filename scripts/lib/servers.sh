@@ -18,21 +18,7 @@ QUORUM_TEST_REDIS_IMAGE=${QUORUM_TEST_REDIS_IMAGE:-redis:7}
 QUORUM_TEST_POSTGRES_PORT=${QUORUM_TEST_POSTGRES_PORT:-55432}
 TEST_POSTGRES_CONTAINER=quorum-test-postgres
 
-apt_updated=0
-apt_install() {
-  # apt-get update once per run, and only when something is missing.
-  if [ "$apt_updated" = 0 ]; then
-    apt-get update -qq
-    apt_updated=1
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
-
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-have_apt() { command -v apt-get >/dev/null && { [ "$(id -u)" = 0 ] || command -v sudo >/dev/null; }; }
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
 
 have_docker() { command -v docker >/dev/null && docker info >/dev/null 2>&1; }
 
@@ -53,7 +39,7 @@ ensure_postgres() {
     echo "postgres: container from $QUORUM_TEST_POSTGRES_IMAGE on 127.0.0.1:$QUORUM_TEST_POSTGRES_PORT"
   elif have_apt; then
     echo "postgres: installing Debian's postgresql"
-    as_root bash -c "$(declare -f apt_install); apt_updated=0; apt_install postgresql"
+    apt_install postgresql
     start_installed_postgres
   else
     echo "no Postgres for the tests: set QUORUM_TEST_DATABASE_URL to a superuser URL, install Postgres, or start a Docker engine" >&2
@@ -143,7 +129,7 @@ ensure_redis() {
     export PATH="$PWD/.local/bin:$PATH"
   elif have_apt; then
     echo "redis: installing Debian's redis-server"
-    as_root bash -c "$(declare -f apt_install); apt_updated=0; apt_install redis-server"
+    apt_install redis-server
   else
     echo "no redis-server for the tests: install Redis (redis-server on PATH) or start a Docker engine" >&2
     return 1

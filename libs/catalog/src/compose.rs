@@ -4,14 +4,12 @@
 use crate::catalog::Catalog;
 use crate::model::ServiceEntry;
 use crate::yaml::{Yaml, flow, int, list, map, s};
-use crate::{GENERATED_HEADER, POSTGRES_PORT, REDIS_PORT};
+use crate::{GENERATED_HEADER, IMAGE_NAME, POSTGRES_PORT, REDIS_PORT};
 
 /// Where the binary writes the secrets that the services share.
 pub const SECRETS_DIR: &str = "/var/lib/quorum/secrets";
 /// The image's state directory.
 pub const STATE_DIR: &str = "/var/lib/quorum";
-/// The one image every service runs from.
-pub const IMAGE: &str = "quorum/quorum:${QUORUM_TAG:-dev}";
 /// The binary in that image; its first argument names the service.
 pub const BINARY: &str = "/usr/local/bin/quorum";
 
@@ -104,7 +102,7 @@ fn quorum_service(service: &ServiceEntry) -> Yaml {
         .unwrap_or_else(|| service.resources.memory_limit.clone());
     map([
         // One image for every service: the command names the service it runs.
-        ("image", s(IMAGE)),
+        ("image", s(format!("{IMAGE_NAME}:${{QUORUM_TAG:-dev}}"))),
         (
             "build",
             map([

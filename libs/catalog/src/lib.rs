@@ -20,6 +20,8 @@ pub use model::{Category, Resources, ServiceEntry};
 pub const GENERATED_HEADER: &str = "# Generated from services/catalog.toml by `cargo run -p quorum-catalog -- generate`. Do not edit.";
 
 /// The Postgres port inside the deployment network.
+/// The one image every service runs from, without its tag.
+pub const IMAGE_NAME: &str = "quorum/quorum";
 pub const POSTGRES_PORT: u16 = 5432;
 /// The Redis port inside the deployment network.
 pub const REDIS_PORT: u16 = 6379;

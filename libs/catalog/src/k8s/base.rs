@@ -10,12 +10,10 @@ use crate::catalog::Catalog;
 use crate::compose::{SECRETS_DIR, STATE_DIR};
 use crate::model::ServiceEntry;
 use crate::yaml::{Yaml, documents, flow, int, list, map, s};
-use crate::{GENERATED_HEADER, POSTGRES_PORT, REDIS_PORT};
+use crate::{GENERATED_HEADER, IMAGE_NAME, POSTGRES_PORT, REDIS_PORT};
 
 /// The user id the service images run as.
 const SERVICE_UID: i64 = 10001;
-/// The one image of every service (overlays set the tag with `images:`).
-pub const IMAGE: &str = "quorum/quorum:dev";
 
 /// `(file name, contents)` of every file in `k8s/base/`.
 pub fn render(catalog: &Catalog) -> Vec<(String, String)> {
@@ -119,7 +117,8 @@ fn service_objects(service: &ServiceEntry) -> Vec<Yaml> {
     let container = map([
         ("name", s(name)),
         // One image for every service; the argument names the service it runs.
-        ("image", s(IMAGE)),
+        // Overlays set the tag with `images:`.
+        ("image", s(format!("{IMAGE_NAME}:dev"))),
         ("imagePullPolicy", s("IfNotPresent")),
         ("args", flow([name])),
         ("env", Yaml::List(service_env(service))),
