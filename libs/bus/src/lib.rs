@@ -1,5 +1,6 @@
 //! Events between Quorum services on Redis Streams.
 mod args;
+pub mod audit;
 mod consumer;
 pub mod events;
 pub mod outbox;

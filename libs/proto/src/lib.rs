@@ -44,7 +44,24 @@ mod generated {
                 include!(concat!(env!("OUT_DIR"), "/quorum.marketdata.v1.rs"));
             }
         }
+        pub mod ai {
+            pub mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/quorum.ai.v1.rs"));
+            }
+        }
+        pub mod trading {
+            pub mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/quorum.trading.v1.rs"));
+            }
+        }
+        pub mod security {
+            pub mod v1 {
+                include!(concat!(env!("OUT_DIR"), "/quorum.security.v1.rs"));
+            }
+        }
     }
 }
 
-pub use generated::quorum::{audit, auth, common, exchange, health, market, marketdata};
+pub use generated::quorum::{
+    ai, audit, auth, common, exchange, health, market, marketdata, security, trading,
+};
