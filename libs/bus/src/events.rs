@@ -35,9 +35,77 @@ pub struct AuditEvent {
     pub details: serde_json::Value,
 }
 
+/// Topic of trading state changes; risk-manager publishes it.
+pub const RISK_STATE_TOPIC: &str = "risk.state";
+
+/// Which orders may go out: every order, only those that shrink a position, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TradingState {
+    Active,
+    Reducing,
+    Halted,
+}
+
+/// The trading state changed, by a risk officer or by risk-manager's drawdown monitor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradingStateChanged {
+    pub state: TradingState,
+    pub previous: TradingState,
+    pub reason: String,
+    /// A user name, or `drawdown-monitor`.
+    pub changed_by: String,
+    pub changed_at_ms: i64,
+}
+
+/// Topic of consensus decisions; consensus-engine publishes one event per decision.
+pub const DECISIONS_TOPIC: &str = "ai.decisions";
+
+/// A consensus decision was made (published once it is stored; at least once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionMade {
+    pub decision_id: String,
+    /// The caller's idempotency key; consumers deduplicate on it or on decision_id.
+    pub proposal_id: String,
+    /// Empty for proposals about no symbol.
+    #[serde(default)]
+    pub symbol: String,
+    pub approved: bool,
+    /// The contract's Verdict name without its prefix: APPROVED, NO_QUORUM,
+    /// BELOW_THRESHOLD, STALEMATE or TIE.
+    pub verdict: String,
+    /// The leading decision of the last round (BUY, SELL, HOLD, YES, NO); none when
+    /// nobody answered one.
+    #[serde(default)]
+    pub decision: Option<String>,
+    /// Weighted share of the leading decision among the voters that answered.
+    pub agreement: f64,
+    pub decided_at_ms: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decision_made_json_shape_is_stable() {
+        let event = DecisionMade {
+            decision_id: "d1".into(),
+            proposal_id: "p1".into(),
+            symbol: "BTC-USDT".into(),
+            approved: true,
+            verdict: "APPROVED".into(),
+            decision: Some("BUY".into()),
+            agreement: 0.9,
+            decided_at_ms: 7,
+        };
+        let value = serde_json::to_value(&event).unwrap();
+        assert_eq!(value["verdict"], "APPROVED");
+        assert_eq!(value["decision"], "BUY");
+        assert_eq!(value["decided_at_ms"], 7);
+        let back: DecisionMade = serde_json::from_value(value).unwrap();
+        assert_eq!(back, event);
+    }
 
     #[test]
     fn json_shape_is_stable() {

@@ -68,6 +68,14 @@ impl Outbox {
             .await
     }
 
+    /// Connects to the bus (waiting while Redis is unreachable; events wait in the
+    /// outbox meanwhile), then relays until `shutdown`. The task a service spawns.
+    pub async fn relay_when_connected(self, bus: crate::BusArgs, shutdown: CancellationToken) {
+        if let Some(bus) = bus.connect_patiently(&shutdown).await {
+            self.relay(bus, shutdown).await;
+        }
+    }
+
     /// Sends outbox events to the bus until `shutdown`, oldest first; a row is deleted
     /// only after the bus accepted it.
     pub async fn relay(self, bus: Bus, shutdown: CancellationToken) {

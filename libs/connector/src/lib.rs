@@ -2,6 +2,8 @@
 //! gate-io-api: books synced from a market source (sim, replay or live) by the venue's
 //! own rules, market data on the bus and on a gRPC stream, and orders filled on paper
 //! or sent to the venue, all behind the one `quorum.exchange.v1.Exchange` contract.
+//! Paper state lives in Postgres (the service's own schema), and order events and fills
+//! reach the bus through the transactional outbox.
 //!
 //! A service crate is a venue marker and one call: `start(kit, config, protocol)`.
 pub mod api;
@@ -12,6 +14,7 @@ pub mod publisher;
 pub mod runtime;
 mod source;
 pub mod state;
+pub mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -31,13 +34,16 @@ pub use config::{
 use crate::api::{ExchangeApi, METHOD_PREFIX};
 use crate::live::LiveOrders;
 use crate::paper::{FeeRates, PaperEngine};
-use crate::publisher::{ConnectorMetrics, FillPublisher, MarketPublisher};
+use crate::publisher::{ConnectorMetrics, MarketPublisher};
 use crate::runtime::{LIVE_SILENCE_LIMIT, MarketRuntime, RuntimeSettings, venue_rest_pacing};
 use crate::state::{EVENT_BUFFER, Shared};
+use crate::store::PaperStore;
+use crate::store::writer::{self, StateWriter};
 
-/// Checks the configuration, starts the market runtime and the bus publisher, and
-/// returns the Exchange service: PlaceOrder and CancelOrder need the role `trader`,
-/// every other method any valid token.
+/// Checks the configuration, loads the paper state from the database (so the service is
+/// not SERVING before it has it), starts the market runtime, the state writer, the
+/// outbox relay and the market data publisher, and returns the Exchange service:
+/// PlaceOrder and CancelOrder need the role `trader`, every other method any valid token.
 pub async fn start<V: VenueEnv>(
     kit: Kit,
     config: Config<V>,
@@ -52,26 +58,38 @@ pub async fn start<V: VenueEnv>(
         trading_mode = settings.trading_mode.as_str(),
         "connector starting"
     );
-    let metrics = ConnectorMetrics::register(&kit);
-    let (market_out, market_queue) = MarketPublisher::new(metrics.clone());
-    let (fills_out, fills_queue) = FillPublisher::new();
-    let (commands, command_queue) = mpsc::channel(64);
-    let (events, _) = broadcast::channel(EVENT_BUFFER);
-    let (taker, maker) = protocol.base_fees();
-    // A fresh prefix per start keeps order and fill ids unique across restarts.
+    let store = PaperStore::open(&settings.database, kit.name()).await?;
+    // The prefix is made on the first start and kept; with the stored counter it keeps
+    // order and fill ids unique across restarts.
     let random: String = uuid::Uuid::new_v4()
         .simple()
         .to_string()
         .chars()
         .take(8)
         .collect();
-    let id_prefix = format!("{}-{random}", venue.as_str());
-    let paper = PaperEngine::new(
+    let loaded = store
+        .load(venue, &format!("{}-{random}", venue.as_str()))
+        .await?;
+    let (taker, maker) = protocol.base_fees();
+    let mut paper = PaperEngine::new(
         venue,
         FeeRates { taker, maker },
         settings.paper_balances.clone(),
-        id_prefix,
+        loaded.id_prefix,
     );
+    tracing::info!(
+        open_orders = loaded.state.open.len(),
+        closed_orders = loaded.state.closed.len(),
+        next_id = loaded.state.next_id,
+        "paper state loaded"
+    );
+    paper.restore(loaded.state);
+
+    let metrics = ConnectorMetrics::register(&kit);
+    let (market_out, market_queue) = MarketPublisher::new(metrics.clone());
+    let (paper_writer, writer_queue) = StateWriter::channel();
+    let (commands, command_queue) = mpsc::channel(64);
+    let (events, _) = broadcast::channel(EVENT_BUFFER);
     let shared = Arc::new(Shared {
         venue,
         source: settings.source.kind(),
@@ -86,14 +104,28 @@ pub async fn start<V: VenueEnv>(
         events,
         commands,
         market_out,
-        fills_out,
+        paper_writer,
     });
+    kit.spawn(
+        "paper-writer",
+        writer::run(
+            store.clone(),
+            writer_queue,
+            metrics.clone(),
+            kit.shutdown_token(),
+        ),
+    );
+    kit.spawn(
+        "outbox-relay",
+        store
+            .outbox()
+            .relay_when_connected(settings.bus.clone(), kit.shutdown_token()),
+    );
     kit.spawn(
         "bus-publisher",
         publisher::run(
             settings.bus.clone(),
             market_queue,
-            fills_queue,
             metrics.clone(),
             kit.shutdown_token(),
         ),

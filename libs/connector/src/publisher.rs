@@ -1,14 +1,13 @@
-//! Getting events onto the bus without ever stalling the market loop: market data goes
-//! through a bounded queue that drops (and counts) what overflows; fills go through
-//! their own queue and are retried until published, never dropped.
+//! Getting market data onto the bus without ever stalling the market loop: a bounded
+//! queue that drops (and counts) what overflows. Fills and order events are not market
+//! data: they are stored with the paper state and relayed from the outbox (`store`).
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use prometheus_client::metrics::counter::Counter;
 use quorum_bus::{Bus, BusArgs};
-use quorum_domain::Fill;
-use quorum_domain::topics::{EXECUTION_FILLS, MARKET_BOOK, MARKET_TICKER, MARKET_TRADES};
+use quorum_domain::topics::{MARKET_BOOK, MARKET_TICKER, MARKET_TRADES};
 use quorum_kit::{CancellationToken, Kit};
 use quorum_venues::backoff::Backoff;
 use tokio::sync::mpsc;
@@ -28,6 +27,8 @@ pub struct ConnectorMetrics {
     pub market_dropped: Counter,
     pub market_published: Counter,
     pub fills_published: Counter,
+    pub order_events: Counter,
+    pub store_failures: Counter,
     pub stream_messages: Counter,
     pub ignored_book_messages: Counter,
     pub reconnects: Counter,
@@ -50,8 +51,18 @@ impl ConnectorMetrics {
         );
         registry.register(
             "connector_fills_published",
-            "Fills published to exec.fills",
+            "Fills stored with the paper state and queued in the outbox for exec.fills",
             metrics.fills_published.clone(),
+        );
+        registry.register(
+            "connector_order_events",
+            "Order events stored and queued in the outbox for exec.orders",
+            metrics.order_events.clone(),
+        );
+        registry.register(
+            "connector_paper_store_failures",
+            "Failed attempts to store paper state (each is retried)",
+            metrics.store_failures.clone(),
         );
         registry.register(
             "connector_stream_messages",
@@ -116,44 +127,18 @@ impl MarketPublisher {
     }
 }
 
-/// The order path's side of the fills queue.
-#[derive(Clone)]
-pub struct FillPublisher {
-    queue: mpsc::UnboundedSender<Fill>,
-}
-
-impl FillPublisher {
-    pub fn new() -> (Self, mpsc::UnboundedReceiver<Fill>) {
-        let (queue, receiver) = mpsc::unbounded_channel();
-        (Self { queue }, receiver)
-    }
-
-    /// Queues fills for exec.fills; the publisher retries each until Redis takes it.
-    pub fn send(&self, fills: Vec<Fill>) {
-        for fill in fills {
-            if let Err(error) = self.queue.send(fill) {
-                tracing::error!(fill_id = %error.0.fill_id, "fill publisher has stopped; fill not published");
-            }
-        }
-    }
-}
-
-/// Connects to the bus and runs both publishers until shutdown.
+/// Connects to the bus and publishes market data until shutdown.
 pub async fn run(
     bus: BusArgs,
     market: mpsc::Receiver<Arc<MarketEvent>>,
-    fills: mpsc::UnboundedReceiver<Fill>,
     metrics: ConnectorMetrics,
     shutdown: CancellationToken,
 ) {
     let Some(connected) = bus.connect_patiently(&shutdown).await else {
         return;
     };
-    let market_bus = connected.clone().with_max_len(MARKET_STREAM_MAX_LEN);
-    tokio::join!(
-        publish_market(market_bus, market, metrics.clone(), shutdown.clone()),
-        publish_fills(connected, fills, metrics, shutdown),
-    );
+    let market_bus = connected.with_max_len(MARKET_STREAM_MAX_LEN);
+    publish_market(market_bus, market, metrics, shutdown).await;
 }
 
 async fn publish_market(
@@ -180,41 +165,6 @@ async fn publish_market(
         if publish_with_retry(&bus, topic, &data, &shutdown).await {
             metrics.market_published.inc();
         }
-    }
-}
-
-async fn publish_fills(
-    bus: Bus,
-    mut queue: mpsc::UnboundedReceiver<Fill>,
-    metrics: ConnectorMetrics,
-    shutdown: CancellationToken,
-) {
-    loop {
-        let fill = tokio::select! {
-            () = shutdown.cancelled() => break,
-            fill = queue.recv() => match fill {
-                Some(fill) => fill,
-                None => return,
-            },
-        };
-        publish_fill(&bus, &fill, &metrics).await;
-    }
-    // Fills queued before shutdown still go out, within the kit's grace period.
-    while let Ok(fill) = queue.try_recv() {
-        publish_fill(&bus, &fill, &metrics).await;
-    }
-}
-
-/// Publishes one fill, retrying for as long as it takes: a fill is never dropped.
-async fn publish_fill(bus: &Bus, fill: &Fill, metrics: &ConnectorMetrics) {
-    match serde_json::to_string(fill) {
-        Ok(data) => {
-            let never = CancellationToken::new();
-            if publish_with_retry(bus, EXECUTION_FILLS, &data, &never).await {
-                metrics.fills_published.inc();
-            }
-        }
-        Err(error) => tracing::error!(%error, fill_id = %fill.fill_id, "fill does not encode"),
     }
 }
 

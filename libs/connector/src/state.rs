@@ -1,5 +1,6 @@
 //! What the market runtime and the gRPC service share: the tracked instruments and their
-//! books, the paper engine, live orders, and the channels events and commands travel on.
+//! books, the paper engine and the writer of its state, live orders, and the channels
+//! events and commands travel on.
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
@@ -10,7 +11,8 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use crate::config::{MarketSource, TradingMode};
 use crate::live::LiveOrders;
 use crate::paper::PaperEngine;
-use crate::publisher::{FillPublisher, MarketPublisher};
+use crate::publisher::MarketPublisher;
+use crate::store::writer::{StateWriter, Stored};
 
 /// Events kept for slow StreamMarketData subscribers before they lag.
 pub const EVENT_BUFFER: usize = 8192;
@@ -86,7 +88,8 @@ pub struct Shared {
     pub events: broadcast::Sender<Arc<MarketEvent>>,
     pub commands: mpsc::Sender<Command>,
     pub market_out: MarketPublisher,
-    pub fills_out: FillPublisher,
+    /// Stores what the paper engine changed (and order events), in order.
+    pub paper_writer: StateWriter,
 }
 
 impl Shared {
@@ -96,6 +99,24 @@ impl Shared {
         self.market_out.offer(event.clone());
         // No subscriber is not an error: events are also on the bus.
         let _ = self.events.send(event);
+    }
+
+    /// Runs `change` on the paper engine and queues what it changed for storage while
+    /// the engine is still locked, so changes are stored in the order they were made.
+    /// The answer resolves once they (and all before them) are stored.
+    pub fn change_paper<T>(&self, change: impl FnOnce(&mut PaperEngine) -> T) -> (T, Stored) {
+        let mut paper = lock(&self.paper);
+        let outcome = change(&mut paper);
+        let stored = self.paper_writer.submit(paper.take_changes());
+        (outcome, stored)
+    }
+
+    /// [`Shared::change_paper`] for the market loop, which never waits for storage.
+    pub fn change_paper_detached<T>(&self, change: impl FnOnce(&mut PaperEngine) -> T) -> T {
+        let mut paper = lock(&self.paper);
+        let outcome = change(&mut paper);
+        self.paper_writer.submit_detached(paper.take_changes());
+        outcome
     }
 }
 

@@ -1,6 +1,7 @@
 //! The checks every connector service crate runs on itself (feature `testing`): the
-//! service serves its own venue from the simulated market, and the `quorum` binary
-//! running it lists the venue's variables and refuses bad settings with exit code 64.
+//! service serves its own venue from the simulated market (with a real database and
+//! Redis), and the `quorum` binary running it lists the venue's variables and refuses
+//! bad settings with exit code 64.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use std::path::Path;
 use std::process::{Command, Output};
@@ -10,7 +11,7 @@ use quorum_domain::Venue;
 use quorum_kit::{Kit, KitConfig, Service};
 use quorum_proto::exchange::v1::exchange_client::ExchangeClient;
 use quorum_proto::exchange::v1::{GetOrderBookRequest, GetStatusRequest, ListInstrumentsRequest};
-use quorum_testkit::{TestRedis, TestServer};
+use quorum_testkit::{TestDatabase, TestRedis, TestServer};
 
 use crate::config::{Config, VenueEnv};
 
@@ -26,8 +27,9 @@ pub async fn serves_its_venue_on_the_simulated_market<V, F, Fut>(
     F: FnOnce(Kit, Config<V>) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<Service>>,
 {
+    let database = TestDatabase::create().await;
     let redis = TestRedis::start().await;
-    let config = Config::<V>::new(redis.url.clone());
+    let config = Config::<V>::new(database.url.clone(), redis.url.clone());
     let server = TestServer::start(service, KitConfig::for_tests(), move |kit| {
         start(kit, config)
     })
@@ -91,8 +93,8 @@ pub async fn serves_its_venue_on_the_simulated_market<V, F, Fut>(
 }
 
 /// Runs `binary service` (the `quorum` binary) as an operator would and checks that
-/// `--help` lists the venue's variables, that live trading without keys and an unknown
-/// market source both exit 64 naming the variable.
+/// `--help` lists the venue's variables, and that live trading without keys, an unknown
+/// market source, and a missing or wrong database URL all exit 64 naming the variable.
 pub fn binary_lists_its_variables_and_refuses_bad_settings(
     binary: &Path,
     service: &str,
@@ -110,6 +112,8 @@ pub fn binary_lists_its_variables_and_refuses_bad_settings(
         "QUORUM_SYMBOLS",
         "QUORUM_PAPER_BALANCES",
         "QUORUM_RECORD_PATH",
+        "DATABASE_URL",
+        "REDIS_URL",
     ];
     for variable in own.iter().map(String::as_str).chain(shared) {
         assert!(
@@ -133,19 +137,39 @@ pub fn binary_lists_its_variables_and_refuses_bad_settings(
     let bad = run(binary, &[service], &[("QUORUM_MARKET_SOURCE", "moon")]);
     assert_eq!(bad.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("QUORUM_MARKET_SOURCE"));
+
+    let wrong_database = run(binary, &[service], &[("DATABASE_URL", "mysql://db/x")]);
+    assert_eq!(wrong_database.status.code(), Some(64));
+    let stderr = String::from_utf8_lossy(&wrong_database.stderr);
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
+
+    let mut no_database = command(binary, &[service], &[]);
+    let unset = no_database.env_remove("DATABASE_URL").output().unwrap();
+    assert_eq!(unset.status.code(), Some(64));
+    let stderr = String::from_utf8_lossy(&unset.stderr);
+    assert!(stderr.contains("DATABASE_URL"), "{stderr}");
 }
 
 fn run(binary: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    command(binary, args, vars)
+        .output()
+        .expect("the binary runs")
+}
+
+/// The binary with settings that pass the checks but reach no server, so a refusal is
+/// about the variable under test.
+fn command(binary: &Path, args: &[&str], vars: &[(&str, &str)]) -> Command {
     let mut command = Command::new(binary);
     command
         .args(args)
         .env("QUORUM_GRPC_ADDR", "127.0.0.1:0")
         .env("QUORUM_ADMIN_ADDR", "127.0.0.1:0")
         .env("REDIS_URL", "redis://127.0.0.1:1")
+        .env("DATABASE_URL", "postgres://quorum@127.0.0.1:1/quorum")
         .env("QUORUM_LOG_FORMAT", "text")
         .env("RUST_LOG", "error");
     for (name, value) in vars {
         command.env(name, value);
     }
-    command.output().expect("the binary runs")
+    command
 }

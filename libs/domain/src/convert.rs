@@ -307,6 +307,59 @@ pub fn candle(value: &Candle) -> market::Candle {
     }
 }
 
+/// A candle from its protobuf form: every price positive, volumes not negative, high the
+/// highest and low the lowest of the four prices; problems name `field.<part>`.
+pub fn parse_candle(field: &str, value: &market::Candle) -> Result<Candle, FieldProblem> {
+    let part = |name: &str, decimal: Option<&common::Decimal>| {
+        parse_decimal(&format!("{field}.{name}"), decimal)
+    };
+    let candle = Candle {
+        open_time_ms: value.open_time_unix_ms,
+        open: part("open", value.open.as_ref())?,
+        high: part("high", value.high.as_ref())?,
+        low: part("low", value.low.as_ref())?,
+        close: part("close", value.close.as_ref())?,
+        volume: part("volume", value.volume.as_ref())?,
+        quote_volume: match value.quote_volume.as_ref() {
+            Some(quote) if !quote.value.trim().is_empty() => part("quote_volume", Some(quote))?,
+            _ => Decimal::ZERO,
+        },
+        trade_count: value.trade_count,
+    };
+    for (name, price) in [
+        ("open", candle.open),
+        ("high", candle.high),
+        ("low", candle.low),
+        ("close", candle.close),
+    ] {
+        if price <= Decimal::ZERO {
+            return Err(FieldProblem::new(
+                format!("{field}.{name}"),
+                "must be positive",
+            ));
+        }
+    }
+    if candle.high < candle.open.max(candle.close).max(candle.low) {
+        return Err(FieldProblem::new(
+            format!("{field}.high"),
+            "must be at least open, close and low",
+        ));
+    }
+    if candle.low > candle.open.min(candle.close) {
+        return Err(FieldProblem::new(
+            format!("{field}.low"),
+            "must be at most open and close",
+        ));
+    }
+    if candle.volume < Decimal::ZERO || candle.quote_volume < Decimal::ZERO {
+        return Err(FieldProblem::new(
+            format!("{field}.volume"),
+            "must not be negative",
+        ));
+    }
+    Ok(candle)
+}
+
 pub fn instrument(value: &Instrument) -> exchange::Instrument {
     exchange::Instrument {
         symbol: value.symbol.to_string(),
@@ -382,6 +435,33 @@ mod tests {
             taker_side: market::Side::Sell.into(),
             traded_at_unix_ms: 1_700_000_000_000,
         }
+    }
+
+    #[test]
+    fn candles_round_trip_and_bad_parts_are_named() {
+        let good = Candle {
+            open_time_ms: 60_000,
+            open: dec!(100),
+            high: dec!(105),
+            low: dec!(99),
+            close: dec!(104),
+            volume: dec!(2),
+            quote_volume: dec!(205),
+            trade_count: 3,
+        };
+        assert_eq!(parse_candle("candles[0]", &candle(&good)).unwrap(), good);
+        let field_of = |edit: fn(&mut Candle)| {
+            let mut bad = good.clone();
+            edit(&mut bad);
+            parse_candle("candles[2]", &candle(&bad)).unwrap_err().field
+        };
+        assert_eq!(field_of(|c| c.high = dec!(103)), "candles[2].high");
+        assert_eq!(field_of(|c| c.low = dec!(101)), "candles[2].low");
+        assert_eq!(field_of(|c| c.open = dec!(0)), "candles[2].open");
+        assert_eq!(field_of(|c| c.volume = dec!(-1)), "candles[2].volume");
+        let mut missing = candle(&good);
+        missing.close = None;
+        assert_eq!(parse_candle("c", &missing).unwrap_err().field, "c.close");
     }
 
     #[test]

@@ -110,3 +110,63 @@ impl Order {
         Some(notional / self.filled_quantity)
     }
 }
+
+/// What changed an order, as told on `exec.orders`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderEventKind {
+    /// Accepted: it may fill now or rest.
+    Placed,
+    /// A fill left part of it to fill.
+    PartiallyFilled,
+    /// A fill completed it.
+    Filled,
+    Cancelled,
+    /// Refused before it could fill (its `reason` says why).
+    Rejected,
+    /// Ended unfilled or partly filled by its time in force, or for lack of liquidity.
+    Expired,
+}
+
+impl OrderEventKind {
+    /// The kind of change that leaves an order in `status`.
+    pub fn for_status(status: OrderStatus) -> Self {
+        match status {
+            OrderStatus::New => OrderEventKind::Placed,
+            OrderStatus::PartiallyFilled => OrderEventKind::PartiallyFilled,
+            OrderStatus::Filled => OrderEventKind::Filled,
+            OrderStatus::Canceled => OrderEventKind::Cancelled,
+            OrderStatus::Rejected => OrderEventKind::Rejected,
+            OrderStatus::Expired => OrderEventKind::Expired,
+        }
+    }
+}
+
+/// One change of one order: the whole order as it is after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEvent {
+    /// Unique per venue; consumers apply each event id once.
+    pub event_id: String,
+    pub kind: OrderEventKind,
+    pub order: Order,
+    pub at_ms: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_event_kinds_are_snake_case_and_follow_the_status() {
+        let json = serde_json::to_string(&OrderEventKind::PartiallyFilled).unwrap();
+        assert_eq!(json, "\"partially_filled\"");
+        assert_eq!(
+            OrderEventKind::for_status(OrderStatus::Canceled),
+            OrderEventKind::Cancelled
+        );
+        assert_eq!(
+            OrderEventKind::for_status(OrderStatus::New),
+            OrderEventKind::Placed
+        );
+    }
+}

@@ -30,6 +30,16 @@ impl Venue {
         }
     }
 
+    /// Catalog name of the service that connects to this venue.
+    pub fn connector_service(self) -> &'static str {
+        match self {
+            Venue::Binance => "binance-api",
+            Venue::Coinbase => "coinbase-api",
+            Venue::Okx => "okx-api",
+            Venue::Gateio => "gate-io-api",
+        }
+    }
+
     /// Prefix of the venue's environment variables (`BINANCE_REST_URL`, ...).
     pub fn env_prefix(self) -> &'static str {
         match self {

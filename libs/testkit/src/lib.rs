@@ -1,6 +1,7 @@
 //! Real servers for tests: a fresh Postgres database, a private Redis, and a service
 //! served by the kit on a loopback port, with tokens to call it.
 mod database;
+pub mod fakes;
 mod http;
 mod redis_server;
 mod server;

@@ -1,4 +1,5 @@
 //! A service served in-process by the real kit on 127.0.0.1:0, with tokens to call it.
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,6 +32,21 @@ impl TestServer {
         F: FnOnce(Kit) -> Fut,
         Fut: std::future::Future<Output = anyhow::Result<Service>>,
     {
+        Self::start_with_peers(name, config, BTreeMap::new(), build).await
+    }
+
+    /// [`TestServer::start`] with the services the one under test calls found at the
+    /// given URLs (service name to `http://127.0.0.1:<port>`), e.g. in-test servers.
+    pub async fn start_with_peers<F, Fut>(
+        name: &'static str,
+        config: KitConfig,
+        peers: BTreeMap<String, String>,
+        build: F,
+    ) -> Self
+    where
+        F: FnOnce(Kit) -> Fut,
+        Fut: std::future::Future<Output = anyhow::Result<Service>>,
+    {
         let grpc = bind().await;
         let admin = bind().await;
         let addr = local_addr(&grpc);
@@ -38,7 +54,7 @@ impl TestServer {
         let mut config = config;
         config.grpc_addr = addr;
         config.admin_addr = admin_addr;
-        let kit = Kit::new(name, config);
+        let kit = Kit::with_peers(name, config, Arc::new(peers));
         let signer = SigningKey::from_bytes(&rand_seed());
         let kid = token::key_id(&signer.verifying_key());
         kit.set_key_source(Arc::new(StaticKeys::new([(

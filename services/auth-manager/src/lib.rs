@@ -96,7 +96,9 @@ pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
     kit.set_key_source(Arc::new(keys::LocalKeySource(keys.clone())));
     kit.spawn(
         "outbox-relay",
-        relay_outbox(outbox.clone(), config.bus.clone(), kit.shutdown_token()),
+        outbox
+            .clone()
+            .relay_when_connected(config.bus.clone(), kit.shutdown_token()),
     );
     kit.spawn(
         "key-reload",
@@ -171,13 +173,6 @@ fn policy() -> AuthPolicy {
         policy = policy.require(&format!("{PREFIX}{method}"), &["admin"]);
     }
     policy
-}
-
-/// Relays audit events to the bus; while Redis is unreachable they wait in the outbox.
-async fn relay_outbox(outbox: Outbox, bus: BusArgs, shutdown: quorum_kit::CancellationToken) {
-    if let Some(bus) = bus.connect_patiently(&shutdown).await {
-        outbox.relay(bus, shutdown).await;
-    }
 }
 
 /// Picks up keys rotated by another replica.

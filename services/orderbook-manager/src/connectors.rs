@@ -55,16 +55,6 @@ impl ConnectorArgs {
     }
 }
 
-/// The catalog name of `venue`'s connector.
-pub fn connector_service(venue: Venue) -> &'static str {
-    match venue {
-        Venue::Binance => "binance-api",
-        Venue::Coinbase => "coinbase-api",
-        Venue::Okx => "okx-api",
-        Venue::Gateio => "gate-io-api",
-    }
-}
-
 /// Lazily connecting clients of every venue's connector.
 pub fn clients(kit: &Kit, args: &ConnectorArgs) -> Result<Connectors, ConfigError> {
     let mut connectors = Connectors::new();
@@ -73,7 +63,7 @@ pub fn clients(kit: &Kit, args: &ConnectorArgs) -> Result<Connectors, ConfigErro
             Some(address) => kit
                 .client_channel_at(address)
                 .map_err(|error| ConfigError::new(address_variable(venue), error.problem))?,
-            None => kit.client_channel(connector_service(venue))?,
+            None => kit.client_channel(venue.connector_service())?,
         };
         connectors.insert(venue, ExchangeClient::new(channel));
     }
@@ -111,7 +101,7 @@ mod tests {
     fn every_venue_names_its_catalog_connector_and_address_variable() {
         let catalog = quorum_catalog::Catalog::load().unwrap();
         for venue in Venue::ALL {
-            let entry = catalog.service(connector_service(venue)).unwrap();
+            let entry = catalog.service(venue.connector_service()).unwrap();
             assert!(
                 entry
                     .grpc_services

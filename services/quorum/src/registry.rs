@@ -21,8 +21,16 @@ services![
     orderbook_manager,
     trade_history,
     market_data,
+    momentum_trader,
+    mean_reversion,
+    breakout_trader,
+    strategy_engine,
+    portfolio_manager,
+    risk_manager,
+    consensus_engine,
     auth_manager,
     audit_logger,
+    compliance_checker,
     health_checker,
 ];
 

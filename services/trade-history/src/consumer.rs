@@ -1,9 +1,12 @@
 //! Trades from the bus (`md.trades`): each is handed to the batch writer and
-//! acknowledged only after its batch committed.
+//! acknowledged only after its batch committed. Each trade's market is noted for the
+//! candle closer first, and a trade whose candle already closed is counted as late.
 //!
 //! The bus consumer awaits one handler at a time, so a single consumer would commit one
 //! trade per statement. Several consumers ("lanes") of the same group run side by side
 //! instead; their trades meet in the batch writer and commit together.
+use std::sync::Arc;
+
 use quorum_bus::{BusArgs, ConsumerConfig, HandlerError, Message, StartFrom};
 use quorum_domain::Trade;
 use quorum_domain::convert;
@@ -11,6 +14,7 @@ use quorum_domain::topics::MARKET_TRADES;
 use quorum_kit::CancellationToken;
 
 use crate::batcher::{BatchWriter, WriteError};
+use crate::closing::ClosingState;
 
 /// Consumer group of the trades topic.
 pub const GROUP: &str = "trade-history";
@@ -25,7 +29,13 @@ pub struct Lanes {
 }
 
 /// Connects (retrying while Redis is down) and consumes until `shutdown`.
-pub async fn run(bus: BusArgs, lanes: Lanes, writer: BatchWriter, shutdown: CancellationToken) {
+pub async fn run(
+    bus: BusArgs,
+    lanes: Lanes,
+    writer: BatchWriter,
+    closing: Arc<ClosingState>,
+    shutdown: CancellationToken,
+) {
     let Some(bus) = bus.connect_patiently(&shutdown).await else {
         return;
     };
@@ -38,12 +48,14 @@ pub async fn run(bus: BusArgs, lanes: Lanes, writer: BatchWriter, shutdown: Canc
         let name = format!("{}-{lane}", lanes.consumer_name);
         let consumer = bus.consumer(MARKET_TRADES, GROUP, &name, config.clone());
         let writer = writer.clone();
+        let closing = closing.clone();
         let shutdown = shutdown.clone();
         async move {
             consumer
                 .run(shutdown, |message| {
                     let writer = writer.clone();
-                    async move { handle(&writer, &message).await }
+                    let closing = closing.clone();
+                    async move { handle(&writer, &closing, &message).await }
                 })
                 .await;
         }
@@ -53,9 +65,20 @@ pub async fn run(bus: BusArgs, lanes: Lanes, writer: BatchWriter, shutdown: Canc
 
 /// Stores one message's trade. Malformed trades are poison; anything else that keeps
 /// it from being stored leaves the message pending.
-pub async fn handle(writer: &BatchWriter, message: &Message) -> Result<(), HandlerError> {
+pub async fn handle(
+    writer: &BatchWriter,
+    closing: &ClosingState,
+    message: &Message,
+) -> Result<(), HandlerError> {
     let trade: Trade = message.decode()?;
     let trade = check(&trade).map_err(HandlerError::Poison)?;
+    // Before the write: a candle closed now cannot hold this trade, so "late" is sure.
+    let late = closing.observe(&trade);
+    if !late.is_empty() {
+        tracing::debug!(trade_id = %trade.trade_id, traded_at_ms = trade.traded_at_ms,
+            intervals = ?late.iter().map(|interval| interval.name()).collect::<Vec<_>>(),
+            "late trade: its candle already closed");
+    }
     let trade_id = trade.trade_id.clone();
     writer.write(trade).await.map_err(|error| match error {
         WriteError::ShuttingDown => HandlerError::Retry(error.to_string()),

@@ -1,23 +1,35 @@
 //! trade-history: every market trade stored once in Postgres, fed by the `md.trades` bus
-//! topic and by bulk import, read back as pages of trades and as candles computed in SQL.
+//! topic and by bulk import, read back as pages of trades and as candles computed in SQL;
+//! closed candles of the configured intervals are published on `md.candles`.
 pub mod batcher;
+pub mod closer;
+pub mod closing;
 pub mod consumer;
 pub mod handlers;
 pub mod import;
 pub mod interval;
+pub mod metrics;
+pub mod publish;
 pub mod query;
 pub mod store;
 pub mod validate;
 
+use std::sync::Arc;
+
 use quorum_bus::BusArgs;
+use quorum_bus::outbox::Outbox;
 use quorum_kit::auth::AuthPolicy;
 use quorum_kit::{ConfigError, Kit, Service};
 use quorum_proto::marketdata::v1::trade_history_service_server::TradeHistoryServiceServer;
 use quorum_store::DatabaseArgs;
 
 use crate::batcher::BatchWriter;
+use crate::closing::{ClosingPolicy, ClosingState};
 use crate::consumer::Lanes;
 use crate::handlers::TradeHistoryHandler;
+use crate::interval::Interval;
+use crate::metrics::CandleMetrics;
+use crate::publish::OutboxSink;
 
 pub const SERVICE: &str = "trade-history";
 
@@ -30,6 +42,10 @@ const METHOD_PREFIX: &str = "/quorum.marketdata.v1.TradeHistoryService/";
 pub const MAX_CONSUMERS: usize = 256;
 /// Most trades one batch statement may hold.
 pub const MAX_BATCH_SIZE: usize = 50_000;
+/// Longest grace after an interval's end.
+pub const MAX_CANDLE_GRACE_MS: u64 = 3_600_000;
+/// Most intervals of one length closed at once after a pause.
+pub const MAX_CANDLE_CATCH_UP: u32 = 10_000;
 
 /// trade-history's own settings.
 #[derive(Debug, Clone, clap::Args)]
@@ -48,6 +64,29 @@ pub struct Config {
     /// Most trades written by one statement.
     #[arg(long, env = "QUORUM_TRADE_HISTORY_BATCH_SIZE", default_value_t = 1000)]
     pub batch_size: usize,
+    /// Intervals whose closed candles are published on md.candles, comma-separated
+    /// (1s, 5s, 15s, 30s, 1m, 5m, 15m, 30m, 1h, 4h, 1d).
+    #[arg(
+        long,
+        env = "QUORUM_TRADE_HISTORY_CANDLE_INTERVALS",
+        default_value = "5s,1m"
+    )]
+    pub candle_intervals: String,
+    /// How long after its end an interval still takes trades before it closes.
+    #[arg(
+        long,
+        env = "QUORUM_TRADE_HISTORY_CANDLE_GRACE_MS",
+        default_value_t = 1500
+    )]
+    pub candle_grace_ms: u64,
+    /// Most intervals of one length published after a pause (restart, outage); older
+    /// closed intervals are skipped.
+    #[arg(
+        long,
+        env = "QUORUM_TRADE_HISTORY_CANDLE_CATCH_UP",
+        default_value_t = 120
+    )]
+    pub candle_catch_up: u32,
 }
 
 impl Config {
@@ -59,15 +98,24 @@ impl Config {
             consumer_name: "trade-history-1".into(),
             consumers: 16,
             batch_size: 1000,
+            candle_intervals: "5s,1m".into(),
+            candle_grace_ms: 1500,
+            candle_catch_up: 120,
         }
     }
 }
 
-/// Connects Postgres (migrating it), starts the batch writer and the bus consumers, and
-/// returns the gRPC service with its access rules.
+/// Connects Postgres (migrating it), starts the batch writer, the bus consumers, the
+/// candle closer and the outbox relay, and returns the gRPC service with its access
+/// rules.
 pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
-    check(&config)?;
+    let policy = check(&config)?;
     let pool = config.database.connect(SERVICE, &MIGRATOR).await?;
+    let outbox = Outbox::open(pool.clone()).await?;
+    let closing = Arc::new(ClosingState::new(
+        policy,
+        CandleMetrics::register(kit.metrics()),
+    ));
 
     let (writer, batch_task) =
         BatchWriter::new(pool.clone(), config.batch_size, kit.shutdown_token());
@@ -78,7 +126,25 @@ pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
     };
     kit.spawn(
         "trade-consumer",
-        consumer::run(config.bus.clone(), lanes, writer, kit.shutdown_token()),
+        consumer::run(
+            config.bus.clone(),
+            lanes,
+            writer,
+            closing.clone(),
+            kit.shutdown_token(),
+        ),
+    );
+    let sink = OutboxSink {
+        pool: pool.clone(),
+        outbox: outbox.clone(),
+    };
+    kit.spawn(
+        "candle-closer",
+        publish::run(sink, closing, kit.shutdown_token()),
+    );
+    kit.spawn(
+        "outbox-relay",
+        outbox.relay_when_connected(config.bus.clone(), kit.shutdown_token()),
     );
 
     // Queries need any valid token (no rule); importing rewrites history in bulk.
@@ -93,8 +159,8 @@ pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
         .policy(policy))
 }
 
-/// Refuses bad values before anything connects.
-fn check(config: &Config) -> Result<(), ConfigError> {
+/// Refuses bad values before anything connects; gives the candle closing policy.
+fn check(config: &Config) -> Result<ClosingPolicy, ConfigError> {
     config.database.check()?;
     config.bus.check()?;
     if config.consumer_name.trim().is_empty() {
@@ -115,7 +181,25 @@ fn check(config: &Config) -> Result<(), ConfigError> {
             format!("must be between 1 and {MAX_BATCH_SIZE}"),
         ));
     }
-    Ok(())
+    let intervals = Interval::parse_list(&config.candle_intervals)
+        .map_err(|problem| ConfigError::new("QUORUM_TRADE_HISTORY_CANDLE_INTERVALS", problem))?;
+    if config.candle_grace_ms > MAX_CANDLE_GRACE_MS {
+        return Err(ConfigError::new(
+            "QUORUM_TRADE_HISTORY_CANDLE_GRACE_MS",
+            format!("must be between 0 and {MAX_CANDLE_GRACE_MS}"),
+        ));
+    }
+    if !(1..=MAX_CANDLE_CATCH_UP).contains(&config.candle_catch_up) {
+        return Err(ConfigError::new(
+            "QUORUM_TRADE_HISTORY_CANDLE_CATCH_UP",
+            format!("must be between 1 and {MAX_CANDLE_CATCH_UP}"),
+        ));
+    }
+    Ok(ClosingPolicy {
+        intervals,
+        grace_ms: i64::try_from(config.candle_grace_ms).unwrap_or(0),
+        catch_up: i64::from(config.candle_catch_up),
+    })
 }
 
 #[cfg(test)]
@@ -127,8 +211,38 @@ mod tests {
     }
 
     #[test]
-    fn good_config_passes() {
-        assert!(check(&config()).is_ok());
+    fn good_config_passes_and_gives_the_closing_policy() {
+        let policy = check(&config()).unwrap();
+        assert_eq!(
+            policy.intervals,
+            [Interval::FiveSeconds, Interval::OneMinute]
+        );
+        assert_eq!(policy.grace_ms, 1500);
+        assert_eq!(policy.catch_up, 120);
+    }
+
+    #[test]
+    fn the_settings_form_a_valid_command_line_with_their_variables() {
+        use clap::{CommandFactory, Parser};
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            config: Config,
+        }
+        let command = Cli::command();
+        command.clone().debug_assert();
+        let variables: Vec<String> = command
+            .get_arguments()
+            .filter_map(|argument| argument.get_env())
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect();
+        for variable in [
+            "QUORUM_TRADE_HISTORY_CANDLE_INTERVALS",
+            "QUORUM_TRADE_HISTORY_CANDLE_GRACE_MS",
+            "QUORUM_TRADE_HISTORY_CANDLE_CATCH_UP",
+        ] {
+            assert!(variables.iter().any(|name| name == variable), "{variable}");
+        }
     }
 
     #[test]
@@ -147,6 +261,26 @@ mod tests {
             (
                 |c| c.batch_size = MAX_BATCH_SIZE + 1,
                 "QUORUM_TRADE_HISTORY_BATCH_SIZE",
+            ),
+            (
+                |c| c.candle_intervals = "5s,2m".into(),
+                "QUORUM_TRADE_HISTORY_CANDLE_INTERVALS",
+            ),
+            (
+                |c| c.candle_intervals = "".into(),
+                "QUORUM_TRADE_HISTORY_CANDLE_INTERVALS",
+            ),
+            (
+                |c| c.candle_intervals = "1m,1m".into(),
+                "QUORUM_TRADE_HISTORY_CANDLE_INTERVALS",
+            ),
+            (
+                |c| c.candle_grace_ms = MAX_CANDLE_GRACE_MS + 1,
+                "QUORUM_TRADE_HISTORY_CANDLE_GRACE_MS",
+            ),
+            (
+                |c| c.candle_catch_up = 0,
+                "QUORUM_TRADE_HISTORY_CANDLE_CATCH_UP",
             ),
         ];
         for (edit, variable) in cases {

@@ -69,8 +69,12 @@ pub async fn trades(pool: &PgPool, query: &TradeQuery) -> Result<TradePage, Read
     Ok(TradePage { trades, next })
 }
 
-/// The candles of `query`, oldest first; intervals without trades are absent.
-pub async fn candles(pool: &PgPool, query: &CandleQuery) -> Result<Vec<Candle>, ReadError> {
+/// The candles of `query`, oldest first; intervals without trades are absent. GetCandles
+/// and the candle closer (inside its transaction) both use this one query.
+pub async fn candles<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    query: &CandleQuery,
+) -> Result<Vec<Candle>, ReadError> {
     // open and close are the prices of the first and last trade of each interval in the
     // same (time, venue, trade id) order QueryTrades uses, so ties break the same way.
     let rows = sqlx::query(
@@ -104,7 +108,7 @@ pub async fn candles(pool: &PgPool, query: &CandleQuery) -> Result<Vec<Candle>, 
     .bind(time(query.from_ms)?)
     .bind(time(query.to_ms)?)
     .bind(query.interval.millis())
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     rows.iter().map(candle_from_row).collect()
 }

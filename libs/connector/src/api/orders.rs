@@ -1,6 +1,8 @@
 //! Order RPCs: place, cancel, look up and list orders, and balances, on paper or live.
+//! A place or cancel answers only once what it changed is stored, with its order events
+//! and fills in the outbox.
 use quorum_domain::convert::{self, parse_symbol};
-use quorum_domain::{Instrument, Order, OrderStatus};
+use quorum_domain::{Instrument, Order, OrderEventKind, OrderStatus};
 use quorum_proto::exchange::v1::{
     Balance, CancelOrderRequest, GetBalancesRequest, GetOrderRequest, ListOpenOrdersRequest,
     PlaceOrderRequest,
@@ -11,7 +13,9 @@ use super::requests::{self, field_status};
 use super::{ExchangeApi, not_tracked, syncing};
 use crate::config::TradingMode;
 use crate::live;
-use crate::paper::{CancelError, NewOrder, OrderRef, PlaceError, check_order};
+use crate::paper::{
+    CancelError, ChangeSet, NewOrder, OrderRef, PlaceError, check_order, order_event,
+};
 use crate::state::{Tracked, lock, now_ms};
 
 pub async fn place(api: &ExchangeApi, request: PlaceOrderRequest) -> Result<Order, Status> {
@@ -19,7 +23,7 @@ pub async fn place(api: &ExchangeApi, request: PlaceOrderRequest) -> Result<Orde
     let (tracked, instrument) = api.instrument("symbol", &request.symbol)?;
     let order = requests::new_order(&request, instrument.symbol.clone(), account.clone())?;
     match api.shared.trading_mode {
-        TradingMode::Paper => place_paper(api, tracked, instrument, order),
+        TradingMode::Paper => place_paper(api, tracked, instrument, order).await,
         TradingMode::Live => {
             if !order.client_order_id.is_empty()
                 && let Some(existing) = lock(&api.shared.live_orders)
@@ -28,13 +32,18 @@ pub async fn place(api: &ExchangeApi, request: PlaceOrderRequest) -> Result<Orde
                 return Ok(existing);
             }
             let time_in_force = check_order(&order, instrument).map_err(field_status)?;
-            live::place(&api.shared, order, account, time_in_force, instrument).await
+            let placed =
+                live::place(&api.shared, order, account, time_in_force, instrument).await?;
+            let kind = OrderEventKind::for_status(placed.status);
+            tell_live_change(api, kind, &placed).await;
+            Ok(placed)
         }
     }
 }
 
-/// Fills a paper order against the synced book; fills go to the bus.
-fn place_paper(
+/// Fills a paper order against the synced book; answers once it is stored (its fills and
+/// events then go to the bus from the outbox).
+async fn place_paper(
     api: &ExchangeApi,
     tracked: &Tracked,
     instrument: &Instrument,
@@ -45,16 +54,18 @@ fn place_paper(
         .books
         .get(symbol)
         .ok_or_else(|| not_tracked(&api.shared, symbol))?;
-    let placed = {
+    let (placed, stored) = {
         let guard = lock(sync);
         let book = guard.book().ok_or_else(|| syncing(symbol))?;
-        lock(&api.shared.paper).place(order, instrument, book, now_ms())
+        let now = now_ms();
+        api.shared
+            .change_paper(|paper| paper.place(order, instrument, book, now))
     };
+    // Also for a repeated client order id: the first placement may still be on its way
+    // to the database, and nobody hears of an order that a crash could undo.
+    stored.wait().await?;
     match placed {
-        Ok(placement) => {
-            api.shared.fills_out.send(placement.fills);
-            Ok(placement.order)
-        }
+        Ok(placement) => Ok(placement.order),
         Err(PlaceError::Invalid(problem)) => Err(field_status(problem)),
         Err(PlaceError::Rejected(order)) => Err(Status::failed_precondition(format!(
             "order {} ({}) was rejected: {}",
@@ -68,7 +79,11 @@ pub async fn cancel(api: &ExchangeApi, request: CancelOrderRequest) -> Result<Or
     let reference = requests::order_ref(&request.order_id, &request.client_order_id)?;
     match api.shared.trading_mode {
         TradingMode::Paper => {
-            let cancelled = lock(&api.shared.paper).cancel(&account, reference, now_ms());
+            let now = now_ms();
+            let (cancelled, stored) = api
+                .shared
+                .change_paper(|paper| paper.cancel(&account, reference, now));
+            stored.wait().await?;
             cancelled.map_err(|error| match error {
                 CancelError::NotFound => not_found(reference),
                 CancelError::NotOpen(order) => not_open(&order),
@@ -87,8 +102,25 @@ pub async fn cancel(api: &ExchangeApi, request: CancelOrderRequest) -> Result<Or
                 .by_symbol(&order.symbol)
                 .ok_or_else(|| not_tracked(&api.shared, &order.symbol))?
                 .clone();
-            live::cancel(&api.shared, order, &instrument).await
+            let cancelled = live::cancel(&api.shared, order, &instrument).await?;
+            let kind = OrderEventKind::for_status(cancelled.status);
+            tell_live_change(api, kind, &cancelled).await;
+            Ok(cancelled)
         }
+    }
+}
+
+/// Puts a live order's change on `exec.orders` through the outbox. The venue already has
+/// the order, so the answer does not wait past the store's patience: a slow database
+/// delays the event, it does not hide the order from its caller.
+async fn tell_live_change(api: &ExchangeApi, kind: OrderEventKind, order: &Order) {
+    let event = order_event(kind, order, now_ms());
+    let stored = api
+        .shared
+        .paper_writer
+        .submit(Some(ChangeSet::only_events(vec![event])));
+    if let Err(status) = stored.wait().await {
+        tracing::warn!(order_id = %order.order_id, problem = status.message(), "live order event not stored yet");
     }
 }
 

@@ -4,6 +4,7 @@ use std::marker::PhantomData;
 
 use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
 use quorum_bus::BusArgs;
+use quorum_store::DatabaseArgs;
 
 use super::{
     Config, DEFAULT_SYMBOLS, MarketArgs, SYMBOLS_VARIABLE, VenueArgs, VenueEnv, venue_variables,
@@ -21,6 +22,7 @@ impl<V: VenueEnv> FromArgMatches for Config<V> {
         let text = |id: &str| matches.get_one::<String>(id).cloned();
         Ok(Self {
             market: MarketArgs::from_arg_matches(matches)?,
+            database: DatabaseArgs::from_arg_matches(matches)?,
             bus: BusArgs::from_arg_matches(matches)?,
             venue: VenueArgs {
                 symbols: text(ID_SYMBOLS).unwrap_or_else(|| DEFAULT_SYMBOLS.into()),
@@ -42,7 +44,8 @@ impl<V: VenueEnv> FromArgMatches for Config<V> {
 
 impl<V: VenueEnv> Args for Config<V> {
     fn augment_args(command: Command) -> Command {
-        let command = BusArgs::augment_args(MarketArgs::augment_args(command));
+        let command = MarketArgs::augment_args(command);
+        let command = BusArgs::augment_args(DatabaseArgs::augment_args(command));
         let venue = V::VENUE;
         let names = venue_variables(venue);
         let text_arg = |id: &'static str, long: &'static str, env: &'static str, help: String| {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use quorum_bus::BusArgs;
 use quorum_domain::{Decimal, Symbol, Venue};
 use quorum_kit::ConfigError;
+use quorum_store::DatabaseArgs;
 use quorum_venues::{Credentials, VenueProtocol};
 
 mod args;
@@ -157,19 +158,22 @@ pub struct VenueArgs {
 pub struct Config<V> {
     pub market: MarketArgs,
     pub venue: VenueArgs,
+    /// Paper state and the outbox of order events and fills.
+    pub database: DatabaseArgs,
     pub bus: BusArgs,
     marker: PhantomData<fn() -> V>,
 }
 
 impl<V: VenueEnv> Config<V> {
-    /// Defaults for everything but the bus (tests and tools).
-    pub fn new(redis_url: impl Into<String>) -> Self {
+    /// Defaults for everything but the two URLs (tests and tools).
+    pub fn new(database_url: impl Into<String>, redis_url: impl Into<String>) -> Self {
         Self {
             market: MarketArgs::default(),
             venue: VenueArgs {
                 symbols: DEFAULT_SYMBOLS.into(),
                 ..VenueArgs::default()
             },
+            database: DatabaseArgs::new(database_url),
             bus: BusArgs::new(redis_url),
             marker: PhantomData,
         }
@@ -197,7 +201,11 @@ impl<V: VenueEnv> Config<V> {
 
     /// [`Config::settings`] with the venue's public endpoints given.
     pub(crate) fn resolve(&self, endpoints: DefaultEndpoints) -> Result<Settings, ConfigError> {
-        resolve::settings(V::VENUE, &self.market, &self.venue, &self.bus, endpoints)
+        let services = resolve::Services {
+            database: &self.database,
+            bus: &self.bus,
+        };
+        resolve::settings(V::VENUE, &self.market, &self.venue, services, endpoints)
     }
 }
 
@@ -213,6 +221,7 @@ pub struct Settings {
     pub rest_url: String,
     pub ws_url: String,
     pub credentials: Option<Credentials>,
+    pub database: DatabaseArgs,
     pub bus: BusArgs,
     /// Where the session is recorded, if anywhere.
     pub record_path: Option<PathBuf>,

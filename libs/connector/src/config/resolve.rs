@@ -5,6 +5,7 @@ use std::time::Duration;
 use quorum_bus::BusArgs;
 use quorum_domain::{Decimal, Symbol, Venue};
 use quorum_kit::ConfigError;
+use quorum_store::DatabaseArgs;
 use quorum_venues::Credentials;
 
 use super::{
@@ -12,14 +13,22 @@ use super::{
     VenueArgs, venue_variables,
 };
 
+/// The database and the bus, which every connector needs.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Services<'a> {
+    pub database: &'a DatabaseArgs,
+    pub bus: &'a BusArgs,
+}
+
 pub(super) fn settings(
     venue: Venue,
     market: &MarketArgs,
     venue_args: &VenueArgs,
-    bus: &BusArgs,
+    services: Services<'_>,
     endpoints: DefaultEndpoints,
 ) -> Result<Settings, ConfigError> {
-    bus.check()?;
+    services.database.check()?;
+    services.bus.check()?;
     let names = venue_variables(venue);
     let source = match market.market_source {
         MarketSource::Sim => Source::Sim {
@@ -74,7 +83,8 @@ pub(super) fn settings(
         rest_url,
         ws_url,
         credentials,
-        bus: bus.clone(),
+        database: services.database.clone(),
+        bus: services.bus.clone(),
         record_path: market
             .record_path
             .clone()

@@ -9,7 +9,10 @@ const ENDPOINTS: DefaultEndpoints = DefaultEndpoints {
 };
 
 fn binance() -> Config<BinanceEnv> {
-    Config::new("redis://127.0.0.1:6379")
+    Config::new(
+        "postgres://quorum@127.0.0.1/quorum",
+        "redis://127.0.0.1:6379",
+    )
 }
 
 fn command<V: VenueEnv>() -> Command {
@@ -51,6 +54,7 @@ fn help_lists_the_venue_variables_under_its_own_prefix() {
         "QUORUM_PAPER_BALANCES",
         "QUORUM_BOOK_SNAPSHOT_SECS",
         "REDIS_URL",
+        "DATABASE_URL",
         "OKX_REST_URL",
         "OKX_WS_URL",
         "OKX_API_KEY",
@@ -71,6 +75,8 @@ fn flags_fill_the_venue_settings_and_coinbase_defaults_to_usd() {
             "connector",
             "--redis-url",
             "redis://h:1",
+            "--database-url",
+            "postgres://h/db",
             "--rest-url",
             "http://127.0.0.1:9/",
             "--api-key",
@@ -135,6 +141,14 @@ fn bad_values_name_their_variable() {
             "BINANCE_API_SECRET",
         ),
         (|c| c.bus.redis_url = "http://x".into(), "REDIS_URL"),
+        (
+            |c| c.database.database_url = "mysql://x".into(),
+            "DATABASE_URL",
+        ),
+        (
+            |c| c.database.database_max_connections = 0,
+            "DATABASE_MAX_CONNECTIONS",
+        ),
     ];
     for (edit, variable) in cases {
         let mut config = binance();
@@ -188,7 +202,7 @@ fn live_trading_refuses_without_credentials_or_a_live_market() {
 
 #[test]
 fn okx_credentials_need_the_passphrase() {
-    let mut config = Config::<OkxEnv>::new("redis://h");
+    let mut config = Config::<OkxEnv>::new("postgres://h/db", "redis://h");
     config.venue.api_key = Some("key".into());
     config.venue.api_secret = Some("secret".into());
     assert_eq!(

@@ -1,6 +1,7 @@
 //! Paper balances: per account and asset, a free amount and an amount locked by open
 //! orders, in exact decimals. Accounts start with the configured balances on first use.
-use std::collections::{BTreeMap, HashMap};
+//! Every asset an operation touched is remembered until taken, so it can be stored.
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use quorum_domain::Decimal;
 
@@ -11,6 +12,15 @@ pub struct Balance {
     /// Available for new orders.
     pub free: Decimal,
     /// Reserved by open orders.
+    pub locked: Decimal,
+}
+
+/// One asset of one account, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountBalance {
+    pub account: String,
+    pub asset: String,
+    pub free: Decimal,
     pub locked: Decimal,
 }
 
@@ -45,6 +55,8 @@ struct Amounts {
 pub(crate) struct Funds {
     initial: Vec<(String, Decimal)>,
     accounts: HashMap<String, BTreeMap<String, Amounts>>,
+    /// (account, asset) changed since the last [`Funds::take_changed`].
+    changed: BTreeSet<(String, String)>,
 }
 
 impl Funds {
@@ -52,6 +64,58 @@ impl Funds {
         Self {
             initial,
             accounts: HashMap::new(),
+            changed: BTreeSet::new(),
+        }
+    }
+
+    /// The assets changed since the last call, as they are now.
+    pub fn take_changed(&mut self) -> Vec<AccountBalance> {
+        let changed = std::mem::take(&mut self.changed);
+        changed
+            .into_iter()
+            .filter_map(|(account, asset)| {
+                let amounts = *self.accounts.get(&account)?.get(&asset)?;
+                Some(AccountBalance {
+                    account,
+                    asset,
+                    free: amounts.free,
+                    locked: amounts.locked,
+                })
+            })
+            .collect()
+    }
+
+    /// Every asset of every known account, by account then asset.
+    pub fn snapshot(&self) -> Vec<AccountBalance> {
+        let mut balances: Vec<AccountBalance> = self
+            .accounts
+            .iter()
+            .flat_map(|(account, assets)| {
+                assets.iter().map(|(asset, amounts)| AccountBalance {
+                    account: account.clone(),
+                    asset: asset.clone(),
+                    free: amounts.free,
+                    locked: amounts.locked,
+                })
+            })
+            .collect();
+        balances.sort_by(|a, b| (&a.account, &a.asset).cmp(&(&b.account, &b.asset)));
+        balances
+    }
+
+    /// Replaces every account with `balances` (a [`Funds::snapshot`] or stored rows).
+    pub fn restore(&mut self, balances: Vec<AccountBalance>) {
+        self.accounts.clear();
+        self.changed.clear();
+        for balance in balances {
+            let amounts = Amounts {
+                free: balance.free,
+                locked: balance.locked,
+            };
+            self.accounts
+                .entry(balance.account)
+                .or_default()
+                .insert(balance.asset, amounts);
         }
     }
 
@@ -143,9 +207,10 @@ impl Funds {
     }
 
     fn amounts(&mut self, account: &str, asset: &str) -> &mut Amounts {
-        let initial = &self.initial;
-        let assets = self.accounts.entry(account.to_string()).or_insert_with(|| {
-            initial
+        if !self.accounts.contains_key(account) {
+            // A new account is stored whole, with every initial asset.
+            let assets: BTreeMap<String, Amounts> = self
+                .initial
                 .iter()
                 .map(|(asset, amount)| {
                     let amounts = Amounts {
@@ -154,8 +219,15 @@ impl Funds {
                     };
                     (asset.clone(), amounts)
                 })
-                .collect()
-        });
+                .collect();
+            for asset in assets.keys() {
+                self.changed.insert((account.to_string(), asset.clone()));
+            }
+            self.accounts.insert(account.to_string(), assets);
+        }
+        self.changed
+            .insert((account.to_string(), asset.to_string()));
+        let assets = self.accounts.entry(account.to_string()).or_default();
         assets.entry(asset.to_string()).or_default()
     }
 }
@@ -192,6 +264,27 @@ mod tests {
         assert_eq!((usdt.free, usdt.locked), (dec!(900), dec!(0)));
         assert_eq!(funds.free("a", "BTC"), dec!(1.5));
         assert_eq!(funds.free("b", "USDT"), dec!(1000), "accounts are separate");
+    }
+
+    #[test]
+    fn touched_assets_are_taken_once_and_a_new_account_comes_whole() {
+        let mut funds = funds();
+        funds.lock("a", "USDT", dec!(300)).unwrap();
+        let changed = funds.take_changed();
+        let names: Vec<(&str, &str)> = changed
+            .iter()
+            .map(|b| (b.account.as_str(), b.asset.as_str()))
+            .collect();
+        assert_eq!(names, [("a", "BTC"), ("a", "USDT")]);
+        assert_eq!((changed[1].free, changed[1].locked), (dec!(700), dec!(300)));
+        assert!(funds.take_changed().is_empty(), "taken once");
+        funds.credit("a", "ETH", dec!(2));
+        assert_eq!(funds.take_changed().len(), 1);
+
+        let mut copy = Funds::new(Vec::new());
+        copy.restore(funds.snapshot());
+        assert_eq!(copy.snapshot(), funds.snapshot());
+        assert!(copy.knows("a") && !copy.knows("b"));
     }
 
     #[test]

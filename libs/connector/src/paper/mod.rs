@@ -3,6 +3,7 @@
 //! resting orders, and resting orders fill as makers when the book or a trade crosses
 //! them. Fees are charged in the quote asset: a buyer pays notional + fee, a seller
 //! receives notional - fee.
+mod changes;
 mod funds;
 mod matching;
 mod records;
@@ -12,14 +13,16 @@ use std::collections::{HashMap, VecDeque};
 
 use quorum_domain::convert::FieldProblem;
 use quorum_domain::{
-    BookUpdate, Decimal, Fill, Instrument, Liquidity, Order, OrderStatus, OrderType, Symbol,
-    TimeInForce, Trade, Venue,
+    BookUpdate, Decimal, Fill, Instrument, Liquidity, Order, OrderEventKind, OrderStatus,
+    OrderType, Symbol, TimeInForce, Trade, Venue,
 };
 use quorum_quant::OrderBook;
 
-pub use funds::{Balance, Insufficient};
+pub use changes::{ChangeSet, PaperState, StoredOrder, order_event};
+pub use funds::{AccountBalance, Balance, Insufficient};
 pub use validate::{MAX_ID_LENGTH, NewOrder, account_name, check as check_order, check_id};
 
+use changes::Changes;
 use funds::Funds;
 use matching::{Depletion, acceptable, plan, takeable, total};
 use records::{crosses, execute, opposite_name};
@@ -83,12 +86,15 @@ pub struct PaperEngine {
     resting: HashMap<Symbol, Vec<String>>,
     depletion: HashMap<Symbol, Depletion>,
     closed: VecDeque<String>,
+    /// What changed since the last [`PaperEngine::take_changes`].
+    changes: Changes,
 }
 
-/// An order and the funds it holds locked.
+/// An order, its place in the id sequence, and the funds it holds locked.
 #[derive(Debug, Clone)]
 struct PaperOrder {
     order: Order,
+    number: u64,
     locked_asset: String,
     locked: Decimal,
 }
@@ -112,6 +118,7 @@ impl PaperEngine {
             resting: HashMap::new(),
             depletion: HashMap::new(),
             closed: VecDeque::new(),
+            changes: Changes::default(),
         }
     }
 
@@ -147,13 +154,14 @@ impl PaperEngine {
             return Err(PlaceError::Invalid(FieldProblem::new("account", problem)));
         }
         let order = self.new_order(&request, account, time_in_force, now_ms);
+        let number = self.next_id;
         let limit = request.price;
         let depletion = self.depletion.entry(request.symbol.clone()).or_default();
         let levels = takeable(book, depletion, request.side, limit);
 
         if request.post_only && crosses(book, request.side, limit) {
             let reason = "post-only order would take liquidity: its price crosses the book";
-            return Err(self.reject(order, reason));
+            return Err(self.reject(order, number, reason));
         }
         if request.order_type == OrderType::Market {
             let Some(best) = levels.first() else {
@@ -161,7 +169,7 @@ impl PaperEngine {
                     "no liquidity: the book has no {}",
                     opposite_name(order.side)
                 );
-                return Ok(self.expire(order, reason, now_ms));
+                return Ok(self.expire(order, number, reason, now_ms));
             };
             validate::check_notional(best.price * request.quantity, instrument)
                 .map_err(PlaceError::Invalid)?;
@@ -173,14 +181,16 @@ impl PaperEngine {
                 total(&executions).normalize(),
                 request.quantity.normalize()
             );
-            return Ok(self.expire(order, reason, now_ms));
+            return Ok(self.expire(order, number, reason, now_ms));
         }
         let (asset, amount) = self.funds_needed(&order, &executions);
         if let Err(missing) = self.funds.lock(&order.account, &asset, amount) {
-            return Err(self.reject(order, &missing.to_string()));
+            return Err(self.reject(order, number, &missing.to_string()));
         }
+        self.changes.event(OrderEventKind::Placed, &order, now_ms);
         let mut record = PaperOrder {
             order,
+            number,
             locked_asset: asset,
             locked: amount,
         };
@@ -197,6 +207,7 @@ impl PaperEngine {
                 Liquidity::Taker,
                 now_ms,
             );
+            self.changes.fill(&record.order, &fill, now_ms);
             fills.push(fill);
         }
         let order = self.settle_new(record, time_in_force, now_ms);
@@ -229,6 +240,8 @@ impl PaperEngine {
         if let Some(resting) = self.resting.get_mut(&record.order.symbol) {
             resting.retain(|id| *id != order_id);
         }
+        self.changes
+            .event(OrderEventKind::Cancelled, &record.order, now_ms);
         Ok(self.close_record(record))
     }
 
@@ -288,9 +301,14 @@ impl PaperEngine {
             let depletion = self.depletion.entry(symbol.clone()).or_default();
             let side = record.order.side;
             let levels = takeable(book, depletion, side, Some(limit));
-            for execution in plan(&levels, record.order.remaining()) {
+            let executions = plan(&levels, record.order.remaining());
+            if executions.is_empty() {
+                // Untouched: the order did not change, not even its update time.
+                continue;
+            }
+            for execution in executions {
                 depletion.take(side.opposite(), execution.price, execution.quantity);
-                fills.push(execute(
+                let fill = execute(
                     &mut self.funds,
                     record,
                     &self.fees,
@@ -298,7 +316,9 @@ impl PaperEngine {
                     execution.quantity,
                     Liquidity::Maker,
                     now_ms,
-                ));
+                );
+                self.changes.fill(&record.order, &fill, now_ms);
+                fills.push(fill);
             }
             self.after_maker_fill(&order_id, now_ms);
         }
@@ -330,7 +350,7 @@ impl PaperEngine {
             }
             let quantity = left.min(record.order.remaining());
             left -= quantity;
-            fills.push(execute(
+            let fill = execute(
                 &mut self.funds,
                 record,
                 &self.fees,
@@ -338,7 +358,9 @@ impl PaperEngine {
                 quantity,
                 Liquidity::Maker,
                 now_ms,
-            ));
+            );
+            self.changes.fill(&record.order, &fill, now_ms);
+            fills.push(fill);
             self.after_maker_fill(&order_id, now_ms);
         }
         fills

@@ -1,6 +1,8 @@
 //! The paper engine's bookkeeping: making orders, locking and settling funds per
 //! execution, resting, closing and forgetting orders.
-use quorum_domain::{Decimal, Fill, Level, Liquidity, Order, OrderStatus, Side, TimeInForce};
+use quorum_domain::{
+    Decimal, Fill, Level, Liquidity, Order, OrderEventKind, OrderStatus, Side, TimeInForce,
+};
 use quorum_quant::OrderBook;
 
 use super::funds::Funds;
@@ -96,6 +98,10 @@ impl PaperEngine {
             );
             OrderStatus::Expired
         };
+        if record.order.status == OrderStatus::Expired {
+            self.changes
+                .event(OrderEventKind::Expired, &record.order, now_ms);
+        }
         self.index(&record.order);
         if rests {
             let order = record.order.clone();
@@ -132,18 +138,29 @@ impl PaperEngine {
         self.close_record(record);
     }
 
-    pub(super) fn reject(&mut self, mut order: Order, reason: &str) -> PlaceError {
+    pub(super) fn reject(&mut self, mut order: Order, number: u64, reason: &str) -> PlaceError {
         order.status = OrderStatus::Rejected;
         order.reason = reason.to_string();
-        self.store_closed(order.clone());
+        self.changes
+            .event(OrderEventKind::Rejected, &order, order.updated_at_ms);
+        self.store_closed(order.clone(), number);
         PlaceError::Rejected(Box::new(order))
     }
 
-    pub(super) fn expire(&mut self, mut order: Order, reason: String, now_ms: i64) -> Placement {
+    /// Ends an order that was accepted but could not fill at all.
+    pub(super) fn expire(
+        &mut self,
+        mut order: Order,
+        number: u64,
+        reason: String,
+        now_ms: i64,
+    ) -> Placement {
+        self.changes.event(OrderEventKind::Placed, &order, now_ms);
         order.status = OrderStatus::Expired;
         order.reason = reason;
         order.updated_at_ms = now_ms;
-        self.store_closed(order.clone());
+        self.changes.event(OrderEventKind::Expired, &order, now_ms);
+        self.store_closed(order.clone(), number);
         Placement {
             order,
             fills: Vec::new(),
@@ -151,11 +168,12 @@ impl PaperEngine {
         }
     }
 
-    pub(super) fn store_closed(&mut self, order: Order) {
+    pub(super) fn store_closed(&mut self, order: Order, number: u64) {
         self.index(&order);
         let record = PaperOrder {
             locked_asset: order.symbol.quote().to_string(),
             locked: Decimal::ZERO,
+            number,
             order,
         };
         self.close_record(record);
@@ -183,6 +201,7 @@ impl PaperEngine {
             {
                 let key = (record.order.account, record.order.client_order_id);
                 self.by_client.remove(&key);
+                self.changes.forgotten.push(old);
             }
         }
         order

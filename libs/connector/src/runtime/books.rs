@@ -87,7 +87,6 @@ impl MarketRuntime {
     ) {
         let now = now_ms();
         let venue = self.shared.venue;
-        let mut fills = Vec::new();
         let mut ticker = None;
         let step = {
             let mut guard = lock(sync);
@@ -95,7 +94,9 @@ impl MarketRuntime {
             match guard.book() {
                 Some(book) => {
                     if !step.updates.is_empty() {
-                        fills = lock(&self.shared.paper).on_book(symbol, &step.updates, book, now);
+                        self.shared.change_paper_detached(|paper| {
+                            paper.on_book(symbol, &step.updates, book, now)
+                        });
                     }
                     ticker = self.tops.observe(venue, symbol, book, now);
                 }
@@ -114,7 +115,6 @@ impl MarketRuntime {
         if let Some(ticker) = ticker {
             self.shared.emit(MarketEvent::Ticker(ticker));
         }
-        self.shared.fills_out.send(fills);
         if step.need_snapshot {
             follow.snapshots.insert(symbol.clone());
         }
@@ -124,12 +124,13 @@ impl MarketRuntime {
     }
 
     /// A market trade: published, remembered for the ticker, and offered to resting
-    /// paper orders.
+    /// paper orders (their fills are stored, then relayed to the bus).
     pub(super) fn on_trade(&mut self, trade: Trade) {
         self.tops.trade(&trade.symbol, trade.price);
-        let fills = lock(&self.shared.paper).on_trade(&trade, now_ms());
+        let now = now_ms();
+        self.shared
+            .change_paper_detached(|paper| paper.on_trade(&trade, now));
         self.shared.emit(MarketEvent::Trade(trade));
-        self.shared.fills_out.send(fills);
     }
 
     /// Publishes a full snapshot of every synced book for consumers that start late.

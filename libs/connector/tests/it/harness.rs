@@ -1,5 +1,5 @@
-//! What every test needs: a private Redis, a connector served over loopback gRPC, a
-//! client, waiting helpers and a look at the bus streams.
+//! What every test needs: a fresh database and a private Redis, a connector served over
+//! loopback gRPC, a client, waiting helpers and a look at the bus streams.
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,7 +9,7 @@ use quorum_kit::KitConfig;
 use quorum_proto::exchange::v1::exchange_client::ExchangeClient;
 use quorum_proto::exchange::v1::{GetOrderBookRequest, GetStatusRequest, GetStatusResponse};
 use quorum_proto::market::v1::OrderBook;
-use quorum_testkit::{TestRedis, TestServer};
+use quorum_testkit::{TestDatabase, TestRedis, TestServer};
 use quorum_venues::VenueProtocol;
 use tonic::transport::Channel;
 
@@ -18,8 +18,28 @@ pub type Client = ExchangeClient<Channel>;
 /// Patience for anything the market has to do (sync a book, print a trade).
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
-pub struct Harness {
+/// The database and Redis a connector uses; they outlive a connector that stops.
+pub struct Servers {
+    pub database: TestDatabase,
     pub redis: TestRedis,
+}
+
+impl Servers {
+    pub async fn start() -> Self {
+        Self {
+            database: TestDatabase::create().await,
+            redis: TestRedis::start().await,
+        }
+    }
+
+    /// Default settings on these servers.
+    pub fn config<V: VenueEnv>(&self) -> Config<V> {
+        Config::new(self.database.url.clone(), self.redis.url.clone())
+    }
+}
+
+pub struct Harness {
+    pub servers: Servers,
     pub server: TestServer,
     pub client: Client,
 }
@@ -27,14 +47,14 @@ pub struct Harness {
 impl Harness {
     /// A Binance connector on the simulated market.
     pub async fn sim() -> Self {
-        let redis = TestRedis::start().await;
-        let config = Config::<BinanceEnv>::new(redis.url.clone());
-        Self::serve(redis, config, Arc::new(quorum_venues::binance::Binance)).await
+        let servers = Servers::start().await;
+        let config = servers.config::<BinanceEnv>();
+        Self::serve(servers, config, Arc::new(quorum_venues::binance::Binance)).await
     }
 
-    /// A connector for venue `V` with `config` (whose bus must be `redis`).
+    /// A connector for venue `V` with `config` (which must name `servers`).
     pub async fn serve<V: VenueEnv>(
-        redis: TestRedis,
+        servers: Servers,
         config: Config<V>,
         protocol: Arc<dyn VenueProtocol>,
     ) -> Self {
@@ -44,10 +64,16 @@ impl Harness {
         .await;
         let client = ExchangeClient::new(server.channel());
         Self {
-            redis,
+            servers,
             server,
             client,
         }
+    }
+
+    /// Stops the connector as a shutdown does and hands back its servers.
+    pub async fn stop(self) -> Servers {
+        self.server.stop().await.unwrap();
+        self.servers
     }
 
     /// A request with a token holding `roles`.
@@ -82,7 +108,7 @@ impl Harness {
 
     /// Entries of a bus topic's stream, oldest first, as JSON values.
     pub async fn bus_entries(&self, topic: &str) -> Vec<serde_json::Value> {
-        let client = redis::Client::open(self.redis.url.as_str()).unwrap();
+        let client = redis::Client::open(self.servers.redis.url.as_str()).unwrap();
         let mut connection = client.get_multiplexed_async_connection().await.unwrap();
         let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
             .arg(format!("quorum:{topic}"))

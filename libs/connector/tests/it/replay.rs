@@ -1,12 +1,11 @@
 //! A recorded Binance session played back through the same parser and book sync as live.
 use std::sync::Arc;
 
-use quorum_connector::{BinanceEnv, Config, MarketSource};
-use quorum_testkit::TestRedis;
+use quorum_connector::{BinanceEnv, MarketSource};
 use quorum_venues::replay::{Record, RestExchange};
 use serde_json::json;
 
-use crate::harness::{Harness, PATIENCE, eventually, levels};
+use crate::harness::{Harness, PATIENCE, Servers, eventually, levels};
 
 fn depth(first: i64, last: i64, bids: &[(&str, &str)], asks: &[(&str, &str)]) -> String {
     let data = json!({"e": "depthUpdate", "E": 1_700_000_000_000_i64 + last, "s": "BTCUSDT",
@@ -57,13 +56,13 @@ async fn a_recorded_session_replays_into_the_same_book() {
     let lines: Vec<String> = records.iter().map(Record::to_line).collect();
     std::fs::write(&path, lines.join("\n")).unwrap();
 
-    let redis = TestRedis::start().await;
-    let mut config = Config::<BinanceEnv>::new(redis.url.clone());
+    let servers = Servers::start().await;
+    let mut config = servers.config::<BinanceEnv>();
     config.market.market_source = MarketSource::Replay;
     config.market.replay_path = Some(path.clone());
     config.market.replay_speed = 0.0;
     config.venue.symbols = "BTC-USDT".into();
-    let harness = Harness::serve(redis, config, Arc::new(quorum_venues::binance::Binance)).await;
+    let harness = Harness::serve(servers, config, Arc::new(quorum_venues::binance::Binance)).await;
     let book = eventually("the replayed book", PATIENCE, || async {
         let book = harness.synced_book("BTC-USDT", 0).await;
         (levels(&book.asks) == ["101.5:2", "102:3"]).then_some(book)
@@ -79,11 +78,11 @@ async fn a_recorded_session_replays_into_the_same_book() {
 #[tokio::test]
 async fn a_session_recorded_with_quorum_record_path_replays_into_a_synced_book() {
     let path = std::env::temp_dir().join(format!("quorum-record-{}.jsonl", uuid::Uuid::new_v4()));
-    let redis = TestRedis::start().await;
-    let mut config = Config::<BinanceEnv>::new(redis.url.clone());
+    let servers = Servers::start().await;
+    let mut config = servers.config::<BinanceEnv>();
     config.market.record_path = Some(path.clone());
     config.venue.symbols = "BTC-USDT".into();
-    let recorder = Harness::serve(redis, config, Arc::new(quorum_venues::binance::Binance)).await;
+    let recorder = Harness::serve(servers, config, Arc::new(quorum_venues::binance::Binance)).await;
     recorder.synced_book("BTC-USDT", 0).await;
     // Let some of the stream go by after the sync.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -103,13 +102,13 @@ async fn a_session_recorded_with_quorum_record_path_replays_into_a_synced_book()
         "too few stream messages recorded: {kinds:?}"
     );
 
-    let redis = TestRedis::start().await;
-    let mut config = Config::<BinanceEnv>::new(redis.url.clone());
+    let servers = Servers::start().await;
+    let mut config = servers.config::<BinanceEnv>();
     config.market.market_source = MarketSource::Replay;
     config.market.replay_path = Some(path.clone());
     config.market.replay_speed = 0.0;
     config.venue.symbols = "BTC-USDT".into();
-    let player = Harness::serve(redis, config, Arc::new(quorum_venues::binance::Binance)).await;
+    let player = Harness::serve(servers, config, Arc::new(quorum_venues::binance::Binance)).await;
     let book = player.synced_book("BTC-USDT", 5).await;
     let _ = std::fs::remove_file(path);
     assert!(!book.bids.is_empty() && !book.asks.is_empty(), "{book:?}");

@@ -24,6 +24,10 @@ struct Process {
 }
 
 impl Process {
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
@@ -181,7 +185,7 @@ async fn every_service_runs_in_one_process_and_stops_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(
-        process.log_tail().contains("all services serving"),
+        process.log().contains("all services serving"),
         "{}",
         process.log_tail()
     );

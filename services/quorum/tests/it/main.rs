@@ -5,6 +5,7 @@ mod all_in_one;
 mod commands;
 mod connectors;
 mod contract;
+mod strategy_crash;
 
 use std::process::Command;
 

@@ -25,16 +25,47 @@ pub struct Harness {
     pub redis: TestRedis,
     pub server: TestServer,
     pub client: Client,
+    pub config: Config,
 }
 
 impl Harness {
     /// The service with default settings.
     pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// The service with the settings `edit` makes to the defaults.
+    pub async fn start_with(edit: impl FnOnce(&mut Config)) -> Self {
         let db = TestDatabase::create().await;
         let redis = TestRedis::start().await;
-        let config = Config::new(db.url.clone(), redis.url.clone());
+        let mut config = Config::new(db.url.clone(), redis.url.clone());
+        edit(&mut config);
+        Self::serve(db, redis, config).await
+    }
+
+    /// Stops the service gracefully, runs `while_down`, and starts it again with the same
+    /// settings on the same database and Redis.
+    pub async fn restart<F, Fut>(self, while_down: F) -> Self
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let Self {
+            db,
+            redis,
+            server,
+            config,
+            ..
+        } = self;
+        server.stop().await.unwrap();
+        while_down().await;
+        Self::serve(db, redis, config).await
+    }
+
+    async fn serve(db: TestDatabase, redis: TestRedis, config: Config) -> Self {
+        let settings = config.clone();
         let server = TestServer::start(SERVICE, KitConfig::for_tests(), move |kit| {
-            start(kit, config)
+            start(kit, settings)
         })
         .await;
         let client = TradeHistoryServiceClient::new(server.channel());
@@ -43,6 +74,7 @@ impl Harness {
             redis,
             server,
             client,
+            config,
         }
     }
 

@@ -5,6 +5,7 @@ mod access;
 mod batches;
 mod bus;
 mod candles;
+mod closed_candles;
 mod harness;
 mod import;
 mod query;

@@ -93,4 +93,5 @@ pub(super) fn update(asks: Vec<Level>) -> BookUpdate {
 }
 
 mod resting;
+mod state;
 mod taking;

@@ -3,17 +3,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use quorum_connector::{BinanceEnv, Config, MarketSource};
+use quorum_connector::{BinanceEnv, MarketSource};
 use quorum_proto::exchange::v1::{
     CancelOrderRequest, GetBalancesRequest, OrderStatus, OrderType, PlaceOrderRequest, TimeInForce,
 };
 use quorum_proto::market::v1::Side;
-use quorum_testkit::TestRedis;
 use tonic::Code;
 
 use super::binance_wire::{DEPTH, depth, exchange_info, snapshot, trade};
 use crate::fake_venue::{FakeVenue, Step};
-use crate::harness::{Harness, PATIENCE, decimal, eventually, levels, number, text};
+use crate::harness::{Harness, PATIENCE, Servers, decimal, eventually, levels, number, text};
 
 /// The fake venue and a paper-trading connector whose market source is it.
 async fn connect() -> (FakeVenue, Harness) {
@@ -72,15 +71,15 @@ async fn connect() -> (FakeVenue, Harness) {
         ),
     ];
     let venue = FakeVenue::start(answers, script).await;
-    let redis = TestRedis::start().await;
-    let mut config = Config::<BinanceEnv>::new(redis.url.clone());
+    let servers = Servers::start().await;
+    let mut config = servers.config::<BinanceEnv>();
     config.market.market_source = MarketSource::Live;
     config.venue.symbols = "BTC-USDT,DOGE-USDT".into();
     config.venue.rest_url = Some(venue.rest_url.clone());
     config.venue.ws_url = Some(venue.ws_url.clone());
     // Only the snapshots of each sync on the bus, not the periodic ones.
     config.market.book_snapshot_secs = 3600;
-    let harness = Harness::serve(redis, config, Arc::new(quorum_venues::binance::Binance)).await;
+    let harness = Harness::serve(servers, config, Arc::new(quorum_venues::binance::Binance)).await;
     (venue, harness)
 }
 

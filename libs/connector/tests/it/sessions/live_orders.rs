@@ -2,20 +2,19 @@
 //! sent over REST; a venue refusal comes back with its code in the status details.
 use std::sync::Arc;
 
-use quorum_connector::{BinanceEnv, Config, MarketSource, TradingMode};
+use quorum_connector::{BinanceEnv, MarketSource, TradingMode};
 use quorum_proto::exchange::v1::{
     CancelOrderRequest, GetBalancesRequest, ListOpenOrdersRequest, OrderStatus, OrderType,
     PlaceOrderRequest, TimeInForce,
 };
 use quorum_proto::market::v1::Side;
-use quorum_testkit::TestRedis;
 use serde_json::json;
 use tonic::Code;
 use tonic_types::StatusExt;
 
 use super::binance_wire::exchange_info;
 use crate::fake_venue::{FakeVenue, Step};
-use crate::harness::{Harness, PATIENCE, decimal, eventually};
+use crate::harness::{Harness, PATIENCE, Servers, decimal, eventually};
 
 const ORDER: &str = "/api/v3/order";
 const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
@@ -67,8 +66,8 @@ async fn live_orders_are_signed_sent_and_refusals_carry_the_venue_code() {
         count: 1,
     }];
     let venue = FakeVenue::start(answers, script).await;
-    let redis = TestRedis::start().await;
-    let mut config = Config::<BinanceEnv>::new(redis.url.clone());
+    let servers = Servers::start().await;
+    let mut config = servers.config::<BinanceEnv>();
     config.market.market_source = MarketSource::Live;
     config.market.trading_mode = TradingMode::Live;
     config.venue.symbols = "BTC-USDT".into();
@@ -77,7 +76,7 @@ async fn live_orders_are_signed_sent_and_refusals_carry_the_venue_code() {
     config.venue.api_key = Some("test-api-key".into());
     config.venue.api_secret = Some(SECRET.into());
     let mut harness =
-        Harness::serve(redis, config, Arc::new(quorum_venues::binance::Binance)).await;
+        Harness::serve(servers, config, Arc::new(quorum_venues::binance::Binance)).await;
     assert_eq!(harness.status().await.trading_mode, "live");
 
     let order = eventually("the instruments to load", PATIENCE, || {
@@ -167,6 +166,24 @@ async fn live_orders_are_signed_sent_and_refusals_carry_the_venue_code() {
     let sent = venue.last_request_to(ORDER).unwrap();
     assert_eq!(sent.method, "DELETE");
     assert!(sent.target.contains("orderId=28"), "{}", sent.target);
+
+    // What the venue acknowledged is told on exec.orders, once per change.
+    let told = eventually("the live order events", PATIENCE, || async {
+        let events = harness.bus_entries("exec.orders").await;
+        (events.len() >= 2).then_some(events)
+    })
+    .await;
+    let kinds: Vec<(&str, &str)> = told
+        .iter()
+        .map(|event| {
+            let id = event["event_id"].as_str().unwrap();
+            (id, event["kind"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [("28:placed", "placed"), ("28:cancelled", "cancelled")]
+    );
 
     let balances = harness
         .client

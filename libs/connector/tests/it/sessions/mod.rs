@@ -12,13 +12,12 @@ mod reconnect;
 use std::sync::Arc;
 use std::time::Duration;
 
-use quorum_connector::{Config, MarketSource, VenueEnv};
+use quorum_connector::{MarketSource, VenueEnv};
 use quorum_proto::exchange::v1::BookState;
-use quorum_testkit::TestRedis;
 use quorum_venues::VenueProtocol;
 
 use crate::fake_venue::{FakeVenue, Step};
-use crate::harness::{Harness, PATIENCE, eventually, levels};
+use crate::harness::{Harness, PATIENCE, Servers, eventually, levels};
 
 /// What a session must end with.
 pub struct Expected {
@@ -46,14 +45,14 @@ pub async fn run_scripts<V: VenueEnv>(
     expected: &Expected,
 ) -> (FakeVenue, Harness) {
     let venue = FakeVenue::start_with_scripts(answers, scripts).await;
-    let redis = TestRedis::start().await;
-    let mut config = Config::<V>::new(redis.url.clone());
+    let servers = Servers::start().await;
+    let mut config = servers.config::<V>();
     config.market.market_source = MarketSource::Live;
     config.market.book_snapshot_secs = 3600;
     config.venue.symbols = expected.symbol.into();
     config.venue.rest_url = Some(venue.rest_url.clone());
     config.venue.ws_url = Some(venue.ws_url.clone());
-    let harness = Harness::serve(redis, config, protocol).await;
+    let harness = Harness::serve(servers, config, protocol).await;
     eventually("the book the script ends with", PATIENCE, || async {
         let book = harness.synced_book(expected.symbol, 0).await;
         (levels(&book.bids) == expected.bids && levels(&book.asks) == expected.asks).then_some(())

@@ -1,0 +1,62 @@
+//! The service on a loopback port with a private Redis, and candle series.
+use breakout_trader::{Config, SERVICE, start};
+use quorum_kit::KitConfig;
+use quorum_proto::common::v1::Decimal;
+use quorum_proto::market::v1::Candle;
+use quorum_proto::trading::v1::signal_source_client::SignalSourceClient;
+use quorum_testkit::{TestRedis, TestServer};
+use tonic::transport::Channel;
+
+/// One minute.
+pub const INTERVAL_MS: i64 = 60_000;
+pub const START_MS: i64 = 1_700_000_040_000;
+
+pub struct Harness {
+    pub _redis: TestRedis,
+    pub server: TestServer,
+    pub client: SignalSourceClient<Channel>,
+}
+
+impl Harness {
+    /// The service alone: no voter registration, no backfill (no peers in this test).
+    pub async fn start() -> Self {
+        let redis = TestRedis::start().await;
+        let mut config = Config::new(redis.url.clone());
+        config.signal.register_voter = false;
+        config.signal.backfill = false;
+        let server = TestServer::start(SERVICE, KitConfig::for_tests(), move |kit| {
+            start(kit, config)
+        })
+        .await;
+        let client = SignalSourceClient::new(server.channel());
+        Self {
+            _redis: redis,
+            server,
+            client,
+        }
+    }
+
+    pub fn request<T>(&self, message: T) -> tonic::Request<T> {
+        self.server.request(message, &["viewer"])
+    }
+}
+
+fn decimal(value: f64) -> Option<Decimal> {
+    Some(Decimal {
+        value: format!("{value:.6}"),
+    })
+}
+
+/// A candle at position `index`.
+pub fn candle(index: usize, open: f64, high: f64, low: f64, close: f64, volume: f64) -> Candle {
+    Candle {
+        open_time_unix_ms: START_MS + index as i64 * INTERVAL_MS,
+        open: decimal(open),
+        high: decimal(high),
+        low: decimal(low),
+        close: decimal(close),
+        volume: decimal(volume),
+        quote_volume: decimal(volume * close),
+        trade_count: 5,
+    }
+}
