@@ -96,8 +96,16 @@ mod tests {
                 "orderbook-manager",
                 "trade-history",
                 "market-data",
+                "momentum-trader",
+                "mean-reversion",
+                "breakout-trader",
+                "strategy-engine",
+                "portfolio-manager",
+                "risk-manager",
+                "consensus-engine",
                 "auth-manager",
                 "audit-logger",
+                "compliance-checker",
                 "health-checker"
             ]
         );

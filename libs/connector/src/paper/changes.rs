@@ -87,6 +87,9 @@ pub fn order_event(kind: OrderEventKind, order: &Order, at_ms: i64) -> OrderEven
 /// Changes recorded by the engine as it works, until taken.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Changes {
+    /// An order id was taken, even if the order was refused before it was kept: the
+    /// counter must be stored so no id is ever handed out twice.
+    pub(super) counter_moved: bool,
     orders: Vec<String>,
     pub(super) forgotten: Vec<String>,
     events: Vec<OrderEvent>,
@@ -139,7 +142,7 @@ impl PaperEngine {
             events: changes.events,
             fills: changes.fills,
         };
-        (!set.is_empty()).then_some(set)
+        (!set.is_empty() || changes.counter_moved).then_some(set)
     }
 
     /// Everything [`PaperEngine::restore`] needs to rebuild this engine. What paper

@@ -20,6 +20,7 @@ impl PaperEngine {
         now_ms: i64,
     ) -> Order {
         self.next_id += 1;
+        self.changes.counter_moved = true;
         let order_id = format!("{}-{}", self.id_prefix, self.next_id);
         let client_order_id = if request.client_order_id.is_empty() {
             order_id.clone()
