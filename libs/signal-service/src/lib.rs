@@ -16,6 +16,8 @@ pub mod live;
 pub mod params_store;
 pub mod registration;
 pub mod signals;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod voter;
 pub mod window;
 

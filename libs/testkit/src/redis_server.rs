@@ -12,6 +12,35 @@ pub struct TestRedis {
 }
 
 impl TestRedis {
+    /// Waits until `stream` has a consumer group (a consumer that starts at the newest
+    /// message misses what is published before its group exists).
+    pub async fn wait_for_group(&self, stream: &str) {
+        let client = redis::Client::open(self.url.as_str())
+            .unwrap_or_else(|error| panic!("bad Redis URL {}: {error}", self.url));
+        let mut connection = client
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap_or_else(|error| panic!("cannot connect to the test Redis: {error}"));
+        let started = std::time::Instant::now();
+        loop {
+            let groups: redis::RedisResult<redis::Value> = redis::cmd("XINFO")
+                .arg("GROUPS")
+                .arg(stream)
+                .query_async(&mut connection)
+                .await;
+            if let Ok(redis::Value::Array(groups)) = groups
+                && !groups.is_empty()
+            {
+                return;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "no consumer group on {stream} after 20 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Starts redis-server. Panics with how to install it when it is missing.
     pub async fn start() -> Self {
         let directory =

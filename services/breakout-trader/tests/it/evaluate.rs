@@ -5,7 +5,7 @@ use crate::harness::{Harness, candle};
 
 #[tokio::test]
 async fn a_breakout_with_volume_is_long_with_stop_and_target() {
-    let harness = Harness::start().await;
+    let harness = Harness::start(breakout_trader::definition()).await;
     let mut candles: Vec<_> = (0..40)
         .map(|index| {
             let close = if index % 2 == 0 { 99.5 } else { 100.5 };

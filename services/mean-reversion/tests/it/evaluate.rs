@@ -20,7 +20,7 @@ fn spike_below() -> Vec<f64> {
 
 #[tokio::test]
 async fn a_spike_below_the_band_of_a_reverting_series_is_long() {
-    let harness = Harness::start().await;
+    let harness = Harness::start(mean_reversion::definition()).await;
     let request = EvaluateRequest {
         symbol: "ETH-USDT".into(),
         interval: "1m".into(),

@@ -5,7 +5,7 @@ use crate::harness::{Harness, candles};
 
 #[tokio::test]
 async fn a_steady_uptrend_is_long() {
-    let harness = Harness::start().await;
+    let harness = Harness::start(momentum_trader::definition()).await;
     let closes: Vec<f64> = (0..80).map(|index| 100.0 * 1.005_f64.powi(index)).collect();
     let request = EvaluateRequest {
         symbol: "BTC-USDT".into(),

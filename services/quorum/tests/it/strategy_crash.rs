@@ -174,29 +174,6 @@ async fn running_strategy(client: &mut StrategyEngineServiceClient<Channel>) -> 
     id
 }
 
-async fn wait_for_group(redis: &TestRedis) {
-    let client = redis::Client::open(redis.url.as_str()).unwrap();
-    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-    let started = Instant::now();
-    loop {
-        let groups: redis::RedisResult<redis::Value> = redis::cmd("XINFO")
-            .arg("GROUPS")
-            .arg("quorum:md.candles")
-            .query_async(&mut connection)
-            .await;
-        if let Ok(redis::Value::Array(groups)) = groups
-            && !groups.is_empty()
-        {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "no candle consumer group"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 async fn publish_candle(bus: &Bus, open: i64) {
     let price = Decimal::from(50_000);
     let event = CandleClosed {
@@ -258,7 +235,7 @@ async fn crash_and_restart(crash_at: &str) -> (pb::StrategyRun, fakes::FakeExcha
     let mut engine = start_engine(&database, &redis, &peers, crash_at);
     let mut api = client(&engine).await;
     let id = running_strategy(&mut api).await;
-    wait_for_group(&redis).await;
+    redis.wait_for_group("quorum:md.candles").await;
     let open = (chrono::Utc::now().timestamp_millis() / INTERVAL_MS - 1) * INTERVAL_MS;
     publish_candle(&bus, open).await;
     let status = wait_exit(&mut engine).await;

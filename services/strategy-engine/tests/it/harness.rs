@@ -77,36 +77,12 @@ impl Harness {
             redis,
             _database: database,
         };
-        harness.wait_for_candle_group().await;
+        harness.redis.wait_for_group("quorum:md.candles").await;
         harness
     }
 
     pub fn request<T>(&self, message: T, roles: &[&str]) -> tonic::Request<T> {
         self.server.request(message, roles)
-    }
-
-    /// The consumer group exists once the engine listens; candles before it are missed.
-    async fn wait_for_candle_group(&self) {
-        let client = redis::Client::open(self.redis.url.as_str()).unwrap();
-        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-        let started = Instant::now();
-        loop {
-            let groups: redis::RedisResult<redis::Value> = redis::cmd("XINFO")
-                .arg("GROUPS")
-                .arg("quorum:md.candles")
-                .query_async(&mut connection)
-                .await;
-            if let Ok(redis::Value::Array(groups)) = groups
-                && !groups.is_empty()
-            {
-                return;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "the candle consumer group never appeared"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
     }
 
     /// Creates and starts a BTC-USDT 5 s strategy on binance with 10 000 USDT and 10 %
