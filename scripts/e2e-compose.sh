@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The compose system test: builds the image, starts the stack with compose, and drives
 # it with grpcurl as a user would: auth, audit and the registry; the venue connectors on
-# the simulated market feeding price-feed, orderbook-manager and trade-history. Then it
-# crashes a service, checks that it comes back and that no audit record was lost, and
-# tears everything down.
+# the simulated market feeding price-feed, orderbook-manager and trade-history; a crash of
+# a service while audit events flow, with no audit record lost; and the decision loop: a
+# strategy whose orders are decided by the three signal voters in consensus, checked from
+# the decision to the portfolio, with the risk checks, the kill switch and the audit
+# chain (scripts/lib/e2e_trading.py). Then it tears everything down.
 #
 # Without a Docker engine it says so and exits 0. On a machine without an image
 # registry (no pulls possible) it makes local base images first (scripts/local-images.sh)
@@ -159,6 +161,9 @@ fi
 step "trade-history candles against the stored trades"
 wait_for_complete_minute "$started_up" 30
 check_candles_match_trades
+
+step "the decision loop: a paper trade decided by consensus"
+python3 scripts/lib/e2e_trading.py "$token" || fail "the decision loop (above)"
 
 step "footprint"
 report_footprint

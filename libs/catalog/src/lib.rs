@@ -14,7 +14,7 @@ pub mod yaml;
 
 pub use catalog::{CATALOG_PATH_ENV, CATALOG_TOML, Catalog};
 pub use error::CatalogError;
-pub use model::{Category, Resources, ServiceEntry};
+pub use model::{Category, Resources, ServiceEntry, address_env_var};
 
 /// First line of every generated file.
 pub const GENERATED_HEADER: &str = "# Generated from services/catalog.toml by `cargo run -p quorum-catalog -- generate`. Do not edit.";

@@ -58,6 +58,15 @@ pub struct Resources {
     pub memory_limit: String,
 }
 
+/// Env var that overrides the client address of the service named `service`:
+/// `auth-manager` -> `QUORUM_AUTH_MANAGER_ADDR`.
+pub fn address_env_var(service: &str) -> String {
+    format!(
+        "QUORUM_{}_ADDR",
+        service.to_ascii_uppercase().replace('-', "_")
+    )
+}
+
 /// One service of the catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -84,10 +93,7 @@ pub struct ServiceEntry {
 impl ServiceEntry {
     /// Env var that overrides this service's client address, e.g. QUORUM_AUTH_MANAGER_ADDR.
     pub fn address_env_var(&self) -> String {
-        format!(
-            "QUORUM_{}_ADDR",
-            self.name.to_ascii_uppercase().replace('-', "_")
-        )
+        address_env_var(&self.name)
     }
 
     /// Client endpoint: the env override if set and non-empty; else if env QUORUM_DISCOVERY == "dns" then

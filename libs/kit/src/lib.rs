@@ -17,6 +17,7 @@ mod kit;
 pub mod launch;
 pub mod layers;
 pub mod metrics;
+pub mod peers;
 pub mod reflection;
 pub mod server;
 pub mod telemetry;

@@ -82,12 +82,8 @@ pub async fn start(
             async move { background.load(shutdown).await },
         );
     }
-    let history = TradeHistory::new(peer_channel(
-        &kit,
-        TRADE_HISTORY,
-        config.trade_history_address(),
-        "QUORUM_TRADE_HISTORY_ADDR",
-    )?);
+    let history =
+        TradeHistory::new(kit.peer_channel(TRADE_HISTORY, config.trade_history_address())?);
     let hub = Arc::new(Hub::new(config.stream_buffer));
     let live = Arc::new(Live::new(
         store.clone(),
@@ -111,12 +107,7 @@ pub async fn start(
             weight: config.voter_weight,
             weight_mode: config.weight_mode()?,
         };
-        let channel = peer_channel(
-            &kit,
-            CONSENSUS_ENGINE,
-            config.consensus_engine_address(),
-            "QUORUM_CONSENSUS_ENGINE_ADDR",
-        )?;
+        let channel = kit.peer_channel(CONSENSUS_ENGINE, config.consensus_engine_address())?;
         let registering =
             registration::register(channel, registration, store.clone(), kit.shutdown_token());
         kit.spawn("voter-registration", async move {
@@ -129,21 +120,6 @@ pub async fn start(
         .add(SignalSourceServer::new(signals))
         .add(VoterServer::new(voter))
         .policy(AuthPolicy::new().require(SET_PARAMS_METHOD, &["trader", "admin"])))
-}
-
-/// The configured address of a peer, else where the kit finds it by name.
-fn peer_channel(
-    kit: &Kit,
-    peer: &str,
-    address: Option<&str>,
-    variable: &str,
-) -> Result<quorum_kit::client::ServiceChannel, ConfigError> {
-    match address {
-        Some(address) => kit
-            .client_channel_at(address)
-            .map_err(|error| ConfigError::new(variable, error.problem)),
-        None => kit.client_channel(peer),
-    }
 }
 
 /// `QUORUM_VOTER_ADVERTISE_ADDR`, else `http://<service>:<grpc port>` from the catalog.

@@ -1,6 +1,8 @@
 //! Postgres for Quorum services: one schema per service, migrations under an advisory
-//! lock, and patience while the database starts.
+//! lock, patience while the database starts, and what a failed call means for the
+//! caller (`errors`).
 mod args;
+pub mod errors;
 
 use std::str::FromStr;
 use std::time::{Duration, Instant};

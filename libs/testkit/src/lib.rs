@@ -5,8 +5,11 @@ pub mod fakes;
 mod http;
 mod redis_server;
 mod server;
+pub mod strategy;
+mod wait;
 
 pub use database::TestDatabase;
 pub use http::http_get;
 pub use redis_server::TestRedis;
 pub use server::{TestServer, with_token};
+pub use wait::eventually;

@@ -1,7 +1,7 @@
 //! The gRPC handlers of quorum.audit.v1.AuditService.
-use quorum_kit::errors::{internal, unavailable};
 use quorum_proto::audit::v1 as pb;
 use quorum_proto::audit::v1::audit_service_server::AuditService;
+use quorum_store::errors::database_status;
 use tonic::{Request, Response, Status};
 
 use crate::chain::{Outcome, Record};
@@ -32,7 +32,7 @@ impl AuditService for AuditHandler {
             .ledger
             .append(event)
             .await
-            .map_err(|error| database_error("appending an audit record failed", error))?;
+            .map_err(|error| database_status("appending an audit record failed", error))?;
         Ok(Response::new(pb::AppendResponse {
             record: Some(to_proto(appended.record)),
             duplicate: appended.duplicate,
@@ -46,7 +46,7 @@ impl AuditService for AuditHandler {
         let filter = validate::query(request.get_ref())?;
         let mut records = store::query(self.ledger.pool(), &filter)
             .await
-            .map_err(|error| database_error("querying audit records failed", error))?;
+            .map_err(|error| database_status("querying audit records failed", error))?;
         let page_size = filter.page_size as usize;
         let next_page_token = if records.len() > page_size {
             records.truncate(page_size);
@@ -70,7 +70,7 @@ impl AuditService for AuditHandler {
         let (from, to) = validate::verify_range(request.get_ref())?;
         let verification = verify::verify(self.ledger.pool(), from, to)
             .await
-            .map_err(|error| database_error("verifying the audit chain failed", error))?;
+            .map_err(|error| database_status("verifying the audit chain failed", error))?;
         let mut response = pb::VerifyChainResponse {
             valid: verification.finding.is_none(),
             checked_records: verification.checked_records,
@@ -106,20 +106,10 @@ impl AuditService for AuditHandler {
         let limit = validate::checkpoint_limit(request.get_ref().limit)?;
         let checkpoints = store::list_checkpoints(self.ledger.pool(), limit)
             .await
-            .map_err(|error| database_error("listing checkpoints failed", error))?;
+            .map_err(|error| database_status("listing checkpoints failed", error))?;
         Ok(Response::new(pb::ListCheckpointsResponse {
             checkpoints: checkpoints.into_iter().map(checkpoint_to_proto).collect(),
         }))
-    }
-}
-
-/// UNAVAILABLE when Postgres cannot be reached, INTERNAL otherwise.
-fn database_error(context: &str, error: sqlx::Error) -> Status {
-    match error {
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
-            unavailable("postgres", error)
-        }
-        other => internal(context, other),
     }
 }
 

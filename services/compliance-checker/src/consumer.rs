@@ -5,6 +5,7 @@ use quorum_bus::{BusArgs, ConsumerConfig, HandlerError, Message, StartFrom};
 use quorum_domain::topics::{EXECUTION_FILLS, EXECUTION_ORDERS};
 use quorum_domain::{Decimal, Fill, OrderEvent};
 use quorum_kit::CancellationToken;
+use quorum_store::errors::is_data_error;
 
 use crate::tracker::Tracker;
 
@@ -95,17 +96,10 @@ fn config() -> ConsumerConfig {
     }
 }
 
-/// Rows the database refuses for what they hold (SQLSTATE classes 22 and 23) can never
+/// Rows the database refuses for what they hold (a data error) can never
 /// be stored; anything else may pass.
 fn failure(what: &str, error: sqlx::Error) -> HandlerError {
-    let data_error = match &error {
-        sqlx::Error::Database(database) => database
-            .code()
-            .is_some_and(|code| code.starts_with("22") || code.starts_with("23")),
-        sqlx::Error::Encode(_) => true,
-        _ => false,
-    };
-    if data_error {
+    if is_data_error(&error) {
         HandlerError::Poison(format!("{what} cannot be stored: {error}"))
     } else {
         HandlerError::Retry(format!("cannot store {what}: {error}"))

@@ -3,9 +3,10 @@ use std::sync::Arc;
 
 use quorum_bus::events::AuditOutcome;
 use quorum_bus::outbox::Outbox;
-use quorum_kit::errors::{internal, invalid_field, unavailable};
+use quorum_kit::errors::invalid_field;
 use quorum_proto::security::v1 as pb;
 use quorum_proto::security::v1::compliance_service_server::ComplianceService;
+use quorum_store::errors::database_status;
 use serde_json::json;
 use tonic::{Request, Response, Status};
 
@@ -49,14 +50,14 @@ impl ComplianceService for ComplianceHandler {
         let intent = convert::intent(request.get_ref().order.as_ref())?;
         let rules = rule_store::newest(self.pool())
             .await
-            .map_err(|error| database_error("reading the rules failed", error))?;
+            .map_err(|error| database_status("reading the rules failed", error))?;
         let needs_status = rules
             .iter()
             .any(|rule| rule.enabled && rule.spec.kind() == Kind::AccountStatus);
         let standing = if needs_status {
             accounts::get(self.pool(), &intent.account)
                 .await
-                .map_err(|error| database_error("reading the account status failed", error))?
+                .map_err(|error| database_status("reading the account status failed", error))?
         } else {
             Standing::default_active()
         };
@@ -82,7 +83,7 @@ impl ComplianceService for ComplianceHandler {
         } else {
             rule_store::newest(self.pool()).await
         }
-        .map_err(|error| database_error("listing the rules failed", error))?;
+        .map_err(|error| database_status("listing the rules failed", error))?;
         Ok(Response::new(pb::ListRulesResponse {
             rules: rules.iter().map(convert::rule).collect(),
         }))
@@ -94,14 +95,14 @@ impl ComplianceService for ComplianceHandler {
     ) -> Result<Response<pb::PutRuleResponse>, Status> {
         let actor = actor(&request);
         let new = convert::new_rule(request.get_ref().rule.as_ref())?;
-        let failed = |error| database_error("writing the rule failed", error);
+        let failed = |error| database_status("writing the rule failed", error);
         let mut transaction = self.pool().begin().await.map_err(failed)?;
         let rule = rule_store::put(&mut transaction, &new, &actor, now_ms())
             .await
             .map_err(|error| match error {
                 PutError::KindChanged { .. } => invalid_field("rule.kind", error.to_string()),
                 PutError::VersionConflict { .. } => Status::failed_precondition(error.to_string()),
-                PutError::Database(error) => database_error("writing the rule failed", error),
+                PutError::Database(error) => database_status("writing the rule failed", error),
             })?;
         let details = json!({
             "version": rule.version,
@@ -134,7 +135,7 @@ impl ComplianceService for ComplianceHandler {
     ) -> Result<Response<pb::SetAccountStatusResponse>, Status> {
         let actor = actor(&request);
         let (account, standing) = convert::account_status(request.get_ref())?;
-        let failed = |error| database_error("setting the account status failed", error);
+        let failed = |error| database_status("setting the account status failed", error);
         let mut transaction = self.pool().begin().await.map_err(failed)?;
         let previous = accounts::set(&mut transaction, &account, &standing, &actor, now_ms())
             .await
@@ -170,7 +171,7 @@ impl ComplianceService for ComplianceHandler {
         let account = convert::account("account", &request.get_ref().account)?;
         let standing = accounts::get(self.pool(), &account)
             .await
-            .map_err(|error| database_error("reading the account status failed", error))?;
+            .map_err(|error| database_status("reading the account status failed", error))?;
         Ok(Response::new(pb::GetAccountStatusResponse {
             status: standing.status.to_proto() as i32,
             reason: standing.reason,
@@ -185,7 +186,7 @@ impl ComplianceService for ComplianceHandler {
             convert::report_request(request.get_ref(), self.state.max_report_range_ms)?;
         let report = surveillance::report(self.pool(), range, account.as_deref())
             .await
-            .map_err(|error| database_error("making the surveillance report failed", error))?;
+            .map_err(|error| database_status("making the surveillance report failed", error))?;
         Ok(Response::new(report))
     }
 }
@@ -220,7 +221,7 @@ impl ComplianceHandler {
             "origin": intent.origin,
             "violations": violations,
         });
-        let failed = |error| database_error("auditing the failed check failed", error);
+        let failed = |error| database_status("auditing the failed check failed", error);
         let mut transaction = self.pool().begin().await.map_err(failed)?;
         let resource = format!("account:{}", intent.account);
         audit::record(
@@ -244,14 +245,4 @@ fn actor<T>(request: &Request<T>) -> String {
     quorum_kit::auth::caller(request)
         .map(|caller| caller.claims.name.clone())
         .unwrap_or_else(|_| "anonymous".to_string())
-}
-
-/// UNAVAILABLE when Postgres cannot be reached, INTERNAL otherwise.
-fn database_error(context: &str, error: sqlx::Error) -> Status {
-    match error {
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
-            unavailable("postgres", error)
-        }
-        other => internal(context, other),
-    }
 }

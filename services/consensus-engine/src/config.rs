@@ -8,7 +8,11 @@ use quorum_consensus::outcome::DEFAULT_FLAT_BAND;
 use quorum_consensus::settings::{DEFAULT_MAX_ROUNDS, DEFAULT_QUORUM, DEFAULT_THRESHOLD};
 use quorum_consensus::{FlatBand, Settings, WeightPolicy};
 use quorum_kit::ConfigError;
+use quorum_kit::peers::{check_address, explicit_address};
 use quorum_store::DatabaseArgs;
+
+/// Catalog name of trade-history, whose candles settle outcomes.
+pub const TRADE_HISTORY: &str = "trade-history";
 
 /// Longest per-voter deadline a request or the default may ask for.
 pub const MAX_VOTER_DEADLINE_MS: u32 = 60_000;
@@ -97,10 +101,7 @@ impl Config {
 
     /// The explicit trade-history address, if one is set.
     pub fn trade_history_address(&self) -> Option<&str> {
-        self.trade_history_addr
-            .as_deref()
-            .map(str::trim)
-            .filter(|address| !address.is_empty())
+        explicit_address(self.trade_history_addr.as_deref())
     }
 
     /// Refuses values that cannot work, naming the variable.
@@ -140,14 +141,7 @@ impl Config {
                 format!("must be between 0 and {MAX_RESOLVER_GRACE_MS}"),
             ));
         }
-        if let Some(address) = self.trade_history_address()
-            && !(address.starts_with("http://") || address.starts_with("https://"))
-        {
-            return Err(ConfigError::new(
-                "QUORUM_TRADE_HISTORY_ADDR",
-                format!("'{address}' must be an http:// or https:// URL"),
-            ));
-        }
+        check_address(TRADE_HISTORY, self.trade_history_address())?;
         Ok(Policy {
             defaults,
             voter_deadline: Duration::from_millis(u64::from(self.voter_deadline_ms)),

@@ -8,6 +8,7 @@ use quorum_bus::outbox::Outbox;
 use quorum_consensus::{Conclusion, Deliberation, Next, ProposalKind};
 use quorum_kit::errors::internal;
 use quorum_proto::ai::v1 as ai;
+use quorum_store::errors::database_status;
 use sqlx::PgPool;
 use tonic::Status;
 use uuid::Uuid;
@@ -19,7 +20,7 @@ use crate::config::Policy;
 use crate::metrics::ConsensusMetrics;
 use crate::read::{self, ReadError};
 use crate::record::{self, Record, Stored};
-use crate::store::{database_status, timestamp};
+use crate::store::timestamp;
 use crate::validate::DecideInput;
 use crate::voters;
 

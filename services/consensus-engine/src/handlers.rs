@@ -6,11 +6,11 @@ use quorum_kit::auth::caller;
 use quorum_kit::errors::invalid_field;
 use quorum_proto::ai::v1 as ai;
 use quorum_proto::ai::v1::consensus_service_server::ConsensusService;
+use quorum_store::errors::database_status;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::decide::{Engine, read_status};
-use crate::store::database_status;
 use crate::validate::valid_name;
 use crate::{listing, read, stats, validate, voters};
 

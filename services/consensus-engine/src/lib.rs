@@ -31,6 +31,7 @@ use quorum_proto::ai::v1::consensus_service_server::ConsensusServiceServer;
 pub use config::{Config, Policy};
 
 use crate::ballots::BallotBox;
+use crate::config::TRADE_HISTORY;
 use crate::decide::Engine;
 use crate::handlers::ConsensusHandler;
 use crate::metrics::ConsensusMetrics;
@@ -93,11 +94,6 @@ pub fn access_policy() -> AuthPolicy {
 
 /// trade-history's client: at QUORUM_TRADE_HISTORY_ADDR when set, else found by name.
 fn trade_history(kit: &Kit, config: &Config) -> Result<TradeHistory, ConfigError> {
-    let channel = match config.trade_history_address() {
-        Some(address) => kit
-            .client_channel_at(address)
-            .map_err(|error| ConfigError::new("QUORUM_TRADE_HISTORY_ADDR", error.problem))?,
-        None => kit.client_channel("trade-history")?,
-    };
+    let channel = kit.peer_channel(TRADE_HISTORY, config.trade_history_address())?;
     Ok(TradeHistory::new(channel))
 }

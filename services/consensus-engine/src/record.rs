@@ -8,12 +8,12 @@ use quorum_bus::events::{AuditOutcome, DECISIONS_TOPIC, DecisionMade};
 use quorum_bus::outbox::Outbox;
 use quorum_consensus::{ProposalKind, Verdict};
 use quorum_proto::ai::v1 as ai;
+use quorum_store::errors::is_unique_violation;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::claims::Claim;
 use crate::convert;
-use crate::store::is_unique_violation;
 
 /// A finished decision and what is stored beside it.
 #[derive(Debug, Clone, Copy)]

@@ -4,11 +4,11 @@ use std::collections::HashMap;
 
 use quorum_consensus::{Accuracy, BucketTally, Calibration, WeightPolicy};
 use quorum_proto::ai::v1 as ai;
+use quorum_store::errors::database_status;
 use sqlx::PgPool;
 use tonic::Status;
 
 use crate::convert;
-use crate::store::database_status;
 use crate::voters::{self, Participant};
 
 /// The record of `voter`, or of every voter when it is `None`.

@@ -9,12 +9,13 @@ use quorum_bus::events::AuditOutcome;
 use quorum_bus::outbox::Outbox;
 use quorum_consensus::{Accuracy, WeightMode};
 use quorum_proto::ai::v1 as ai;
+use quorum_store::errors::database_status;
 use sqlx::PgPool;
 use tonic::Status;
 
 use crate::ballots::BallotBox;
 use crate::convert;
-use crate::store::{database_status, unix_ms};
+use crate::store::unix_ms;
 use crate::validate::Registration;
 
 /// How long registration waits for DescribeVoter.

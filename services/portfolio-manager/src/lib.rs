@@ -242,7 +242,7 @@ mod tests {
             ),
             (|c| c.bus.redis_url = "http://x".into(), "REDIS_URL"),
             (
-                |c| c.peers.okx_api_addr = Some("okx:1".into()),
+                |c| c.peers.connectors.okx_api_addr = Some("okx:1".into()),
                 "QUORUM_OKX_API_ADDR",
             ),
             (|c| c.consumer_name = " ".into(), "HOSTNAME"),

@@ -1,9 +1,10 @@
 //! The services portfolio-manager calls: price-feed for marks and the venue connectors
-//! for balances, at their catalog addresses or explicit ones.
+//! for balances, at the addresses its settings give or the catalog's.
 use std::collections::BTreeMap;
 
 use quorum_domain::Venue;
 use quorum_kit::client::ServiceChannel;
+use quorum_kit::peers::{ConnectorArgs, check_address};
 use quorum_kit::{ConfigError, Kit};
 
 /// Catalog name of price-feed.
@@ -16,18 +17,8 @@ pub struct PeerArgs {
     /// gRPC address of price-feed, e.g. http://10.0.0.5:50105.
     #[arg(long, env = "QUORUM_PRICE_FEED_ADDR")]
     pub price_feed_addr: Option<String>,
-    /// gRPC address of binance-api.
-    #[arg(long, env = "QUORUM_BINANCE_API_ADDR")]
-    pub binance_api_addr: Option<String>,
-    /// gRPC address of coinbase-api.
-    #[arg(long, env = "QUORUM_COINBASE_API_ADDR")]
-    pub coinbase_api_addr: Option<String>,
-    /// gRPC address of okx-api.
-    #[arg(long, env = "QUORUM_OKX_API_ADDR")]
-    pub okx_api_addr: Option<String>,
-    /// gRPC address of gate-io-api.
-    #[arg(long, env = "QUORUM_GATE_IO_API_ADDR")]
-    pub gate_io_api_addr: Option<String>,
+    #[command(flatten)]
+    pub connectors: ConnectorArgs,
 }
 
 /// Channels to every venue's connector, with the connector's catalog name.
@@ -36,79 +27,25 @@ pub type Connectors = BTreeMap<Venue, (&'static str, ServiceChannel)>;
 impl PeerArgs {
     /// Refuses addresses that are not http(s) URLs, naming the variable.
     pub fn check(&self) -> Result<(), ConfigError> {
-        let explicit = [(PRICE_FEED, self.price_feed_addr.as_deref())]
-            .into_iter()
-            .chain(
-                Venue::ALL.map(|venue| (connector_service(venue), self.connector_address(venue))),
-            );
-        for (service, address) in explicit {
-            if let Some(address) = trimmed(address)
-                && !(address.starts_with("http://") || address.starts_with("https://"))
-            {
-                return Err(ConfigError::new(
-                    address_variable(service),
-                    format!("'{address}' must be an http:// or https:// URL"),
-                ));
-            }
-        }
-        Ok(())
+        check_address(PRICE_FEED, self.price_feed_addr.as_deref())?;
+        self.connectors.check()
     }
 
     /// A lazily connecting channel to price-feed.
     pub fn price_feed(&self, kit: &Kit) -> Result<ServiceChannel, ConfigError> {
-        channel(kit, PRICE_FEED, self.price_feed_addr.as_deref())
+        kit.peer_channel(PRICE_FEED, self.price_feed_addr.as_deref())
     }
 
     /// Lazily connecting channels to every venue's connector.
     pub fn connectors(&self, kit: &Kit) -> Result<Connectors, ConfigError> {
         let mut connectors = Connectors::new();
         for venue in Venue::ALL {
-            let service = connector_service(venue);
-            let channel = channel(kit, service, self.connector_address(venue))?;
+            let service = venue.connector_service();
+            let channel = self.connectors.channel(kit, service)?;
             connectors.insert(venue, (service, channel));
         }
         Ok(connectors)
     }
-
-    fn connector_address(&self, venue: Venue) -> Option<&str> {
-        match venue {
-            Venue::Binance => self.binance_api_addr.as_deref(),
-            Venue::Coinbase => self.coinbase_api_addr.as_deref(),
-            Venue::Okx => self.okx_api_addr.as_deref(),
-            Venue::Gateio => self.gate_io_api_addr.as_deref(),
-        }
-    }
-}
-
-/// The catalog name of `venue`'s connector.
-pub fn connector_service(venue: Venue) -> &'static str {
-    match venue {
-        Venue::Binance => "binance-api",
-        Venue::Coinbase => "coinbase-api",
-        Venue::Okx => "okx-api",
-        Venue::Gateio => "gate-io-api",
-    }
-}
-
-fn channel(kit: &Kit, service: &str, address: Option<&str>) -> Result<ServiceChannel, ConfigError> {
-    match trimmed(address) {
-        Some(address) => kit
-            .client_channel_at(address)
-            .map_err(|error| ConfigError::new(address_variable(service), error.problem)),
-        None => kit.client_channel(service),
-    }
-}
-
-fn trimmed(address: Option<&str>) -> Option<&str> {
-    address.map(str::trim).filter(|address| !address.is_empty())
-}
-
-/// `QUORUM_<NAME>_ADDR`, the variable the kit also reads for a catalog service.
-fn address_variable(service: &str) -> String {
-    format!(
-        "QUORUM_{}_ADDR",
-        service.to_ascii_uppercase().replace('-', "_")
-    )
 }
 
 #[cfg(test)]
@@ -119,13 +56,9 @@ mod tests {
     fn addresses_are_optional_and_must_be_urls() {
         let mut args = PeerArgs::default();
         assert!(args.check().is_ok());
-        args.okx_api_addr = Some(" http://127.0.0.1:9 ".into());
+        args.connectors.okx_api_addr = Some(" http://127.0.0.1:9 ".into());
         assert!(args.check().is_ok());
-        assert_eq!(
-            args.connector_address(Venue::Okx),
-            Some(" http://127.0.0.1:9 ")
-        );
-        args.gate_io_api_addr = Some("127.0.0.1:9".into());
+        args.connectors.gate_io_api_addr = Some("127.0.0.1:9".into());
         assert_eq!(
             args.check().unwrap_err().variable,
             "QUORUM_GATE_IO_API_ADDR"
@@ -138,18 +71,8 @@ mod tests {
     }
 
     #[test]
-    fn every_peer_is_in_the_catalog_with_the_contract_used() {
+    fn price_feed_is_in_the_catalog_with_the_contract_used() {
         let catalog = quorum_catalog::Catalog::load().unwrap();
-        for venue in Venue::ALL {
-            let entry = catalog.service(connector_service(venue)).unwrap();
-            assert!(
-                entry
-                    .grpc_services
-                    .iter()
-                    .any(|name| name == "quorum.exchange.v1.Exchange")
-            );
-            assert_eq!(entry.address_env_var(), address_variable(&entry.name));
-        }
         let price_feed = catalog.service(PRICE_FEED).unwrap();
         assert!(
             price_feed

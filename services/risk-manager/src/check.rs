@@ -8,11 +8,12 @@ use quorum_domain::convert::{parse_decimal, parse_side, parse_symbol, parse_venu
 use quorum_domain::{Side, Symbol, Venue};
 use quorum_kit::errors::FieldErrors;
 use quorum_proto::trading::v1 as pb;
+use quorum_store::errors::database_status;
 use rust_decimal::Decimal;
 use tonic::Status;
 
 use crate::rules::{self, Account, Inputs, Order, Verdict};
-use crate::store::{self, database_status};
+use crate::store;
 use crate::{Shared, state};
 
 /// The audit action of denied checks.
@@ -125,11 +126,16 @@ pub async fn check_order(
             .mark(intent.symbol.as_str(), shared.mark_max_age_ms, now_ms),
     );
     let portfolio = portfolio?.unwrap_or_default();
-    let day_start_equity = match first_equity? {
-        Some(equity) => equity,
-        None => store::day_open_equity(&shared.pool, account, now.date_naive(), portfolio.equity)
-            .await
-            .map_err(|error| database_status("recording the day's opening equity failed", error))?,
+    let day_start_equity = match (first_equity?, portfolio.equity) {
+        (Some(equity), _) => Some(equity),
+        (None, Some(equity)) => Some(
+            store::day_open_equity(&shared.pool, account, now.date_naive(), equity)
+                .await
+                .map_err(|error| {
+                    database_status("recording the day's opening equity failed", error)
+                })?,
+        ),
+        (None, None) => None,
     };
     let check_id = uuid::Uuid::now_v7().to_string();
     let orders_last_minute = shared.rate.count(account, &check_id).await?;

@@ -7,12 +7,13 @@ use quorum_kit::auth::{Caller, caller};
 use quorum_kit::errors::{FieldErrors, invalid_field};
 use quorum_proto::trading::v1 as pb;
 use quorum_proto::trading::v1::risk_service_server::RiskService;
+use quorum_store::errors::database_status;
 use tonic::{Request, Response, Status};
 
 use crate::check::{self, account_problem};
 use crate::limits::Limits;
 use crate::state::{self, Change};
-use crate::store::{self, database_status};
+use crate::store;
 use crate::{Shared, risk_metrics};
 
 /// The audit action of limit changes.

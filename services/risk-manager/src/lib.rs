@@ -23,6 +23,7 @@ use quorum_kit::auth::AuthPolicy;
 use quorum_kit::{ConfigError, Kit, Service};
 use quorum_proto::trading::v1::risk_service_server::RiskServiceServer;
 use quorum_store::DatabaseArgs;
+use quorum_store::errors::database_status;
 use sqlx::PgPool;
 use tonic::Status;
 
@@ -100,7 +101,7 @@ impl Shared {
     pub async fn limits_of(&self, account: &str) -> Result<Limits, Status> {
         let own = store::limits_of(&self.pool, account)
             .await
-            .map_err(|error| store::database_status("reading limits failed", error))?;
+            .map_err(|error| database_status("reading limits failed", error))?;
         Ok(own.unwrap_or_else(|| self.defaults.clone()))
     }
 }

@@ -76,7 +76,14 @@ async fn watch(shared: &Shared, account: &str) -> Result<(), String> {
     let Some(portfolio) = portfolio else {
         return Ok(());
     };
-    let equity = portfolio.equity;
+    let Some(equity) = portfolio.equity else {
+        // Not valued is not a loss: no peak or day opening is recorded from it.
+        tracing::warn!(
+            account,
+            "equity unknown (an asset without a mark); drawdown not measured"
+        );
+        return Ok(());
+    };
     let today = chrono::Utc::now().date_naive();
     store::day_open_equity(&shared.pool, account, today, equity)
         .await

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use quorum_domain::convert::parse_optional_decimal;
 use quorum_kit::client::ServiceChannel;
+use quorum_kit::peers::check_address;
 use quorum_kit::{ConfigError, Kit};
 use quorum_proto::common::v1::{PageRequest, TimeRange};
 use quorum_proto::market::v1 as market;
@@ -40,37 +41,10 @@ pub struct PeerArgs {
 impl PeerArgs {
     /// Refuses addresses that are not http(s) URLs, naming the variable.
     pub fn check(&self) -> Result<(), ConfigError> {
-        for (address, variable) in self.explicit() {
-            if !(address.starts_with("http://") || address.starts_with("https://")) {
-                return Err(ConfigError::new(
-                    variable,
-                    format!("'{address}' must be an http:// or https:// URL"),
-                ));
-            }
-        }
-        Ok(())
+        check_address(PORTFOLIO_MANAGER, self.portfolio_manager_addr.as_deref())?;
+        check_address(PRICE_FEED, self.price_feed_addr.as_deref())?;
+        check_address(TRADE_HISTORY, self.trade_history_addr.as_deref())
     }
-
-    fn explicit(&self) -> Vec<(&str, &'static str)> {
-        [
-            (
-                &self.portfolio_manager_addr,
-                "QUORUM_PORTFOLIO_MANAGER_ADDR",
-            ),
-            (&self.price_feed_addr, "QUORUM_PRICE_FEED_ADDR"),
-            (&self.trade_history_addr, "QUORUM_TRADE_HISTORY_ADDR"),
-        ]
-        .into_iter()
-        .filter_map(|(address, variable)| Some((trimmed(address)?, variable)))
-        .collect()
-    }
-}
-
-fn trimmed(address: &Option<String>) -> Option<&str> {
-    address
-        .as_deref()
-        .map(str::trim)
-        .filter(|address| !address.is_empty())
 }
 
 /// One position of the account, summed over venues per symbol.
@@ -85,7 +59,8 @@ pub struct Holding {
 /// What risk-manager needs of an account's portfolio.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AccountPortfolio {
-    pub equity: Decimal,
+    /// `None` when portfolio-manager cannot value every held asset (one has no mark).
+    pub equity: Option<Decimal>,
     pub gross_exposure: Decimal,
     pub net_exposure: Decimal,
     pub holdings: Vec<Holding>,
@@ -110,29 +85,16 @@ pub struct Peers {
 
 impl Peers {
     pub fn new(kit: &Kit, args: &PeerArgs, timeout: Duration) -> Result<Self, ConfigError> {
-        let channel =
-            |address: &Option<String>, service: &str, variable: &str| match trimmed(address) {
-                Some(address) => kit
-                    .client_channel_at(address)
-                    .map_err(|error| ConfigError::new(variable, error.problem)),
-                None => kit.client_channel(service),
-            };
         Ok(Self {
-            portfolio: PortfolioServiceClient::new(channel(
-                &args.portfolio_manager_addr,
-                PORTFOLIO_MANAGER,
-                "QUORUM_PORTFOLIO_MANAGER_ADDR",
-            )?),
-            price_feed: PriceFeedServiceClient::new(channel(
-                &args.price_feed_addr,
-                PRICE_FEED,
-                "QUORUM_PRICE_FEED_ADDR",
-            )?),
-            trade_history: TradeHistoryServiceClient::new(channel(
-                &args.trade_history_addr,
-                TRADE_HISTORY,
-                "QUORUM_TRADE_HISTORY_ADDR",
-            )?),
+            portfolio: PortfolioServiceClient::new(
+                kit.peer_channel(PORTFOLIO_MANAGER, args.portfolio_manager_addr.as_deref())?,
+            ),
+            price_feed: PriceFeedServiceClient::new(
+                kit.peer_channel(PRICE_FEED, args.price_feed_addr.as_deref())?,
+            ),
+            trade_history: TradeHistoryServiceClient::new(
+                kit.peer_channel(TRADE_HISTORY, args.trade_history_addr.as_deref())?,
+            ),
             timeout,
         })
     }
@@ -323,7 +285,7 @@ fn read_portfolio(portfolio: &Portfolio) -> Result<AccountPortfolio, Status> {
         None => known_values().sum(),
     };
     Ok(AccountPortfolio {
-        equity: amount("equity", portfolio.equity.as_ref())?.unwrap_or_default(),
+        equity: amount("equity", portfolio.equity.as_ref())?,
         gross_exposure: gross,
         net_exposure: net,
         holdings,
@@ -379,7 +341,7 @@ mod tests {
             ..Default::default()
         };
         let read = read_portfolio(&portfolio).unwrap();
-        assert_eq!(read.equity, dec!(1000));
+        assert_eq!(read.equity, Some(dec!(1000)));
         let btc = read.holding("BTC-USDT").unwrap();
         assert_eq!((btc.quantity, btc.value), (dec!(0.75), Some(dec!(75))));
         assert_eq!(read.gross_exposure, dec!(95));

@@ -5,6 +5,7 @@ use quorum_domain::Interval;
 use quorum_kit::errors::{FieldErrors, internal};
 use quorum_proto::common::v1::TimeRange;
 use quorum_proto::trading::v1 as pb;
+use quorum_store::errors::database_status;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use tonic::Status;
@@ -13,7 +14,7 @@ use crate::Shared;
 use crate::check::account_problem;
 use crate::monitor::drawdown;
 use crate::returns::{self, Closes};
-use crate::store::{self, database_status};
+use crate::store;
 use crate::var::{self, MIN_OBSERVATIONS, Tail};
 
 pub const DEFAULT_CONFIDENCE: f64 = 0.95;
@@ -115,13 +116,21 @@ pub async fn risk_metrics(
                 query.account
             ))
         })?;
-    let peak = store::observe_equity(&shared.pool, &query.account, portfolio.equity)
-        .await
-        .map_err(|error| database_status("recording the equity peak failed", error))?;
+    let peak = match portfolio.equity {
+        Some(equity) => Some(
+            store::observe_equity(&shared.pool, &query.account, equity)
+                .await
+                .map_err(|error| database_status("recording the equity peak failed", error))?,
+        ),
+        None => None,
+    };
     let mut response = pb::GetRiskMetricsResponse {
-        equity: Some(quorum_domain::convert::decimal(portfolio.equity)),
-        peak_equity: Some(quorum_domain::convert::decimal(peak)),
-        drawdown: drawdown(peak, portfolio.equity),
+        equity: portfolio.equity.map(quorum_domain::convert::decimal),
+        peak_equity: peak.map(quorum_domain::convert::decimal),
+        drawdown: match (peak, portfolio.equity) {
+            (Some(peak), Some(equity)) => drawdown(peak, equity),
+            _ => 0.0,
+        },
         historical_var: Some(amount(0.0)?),
         historical_es: Some(amount(0.0)?),
         parametric_var: Some(amount(0.0)?),

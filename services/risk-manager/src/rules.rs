@@ -8,6 +8,10 @@ use rust_decimal::Decimal;
 use crate::limits::Limits;
 
 pub const TRADING_STATE: &str = "trading_state";
+
+/// Why an equity rule cannot pass when portfolio-manager leaves the equity unset.
+const EQUITY_UNKNOWN: &str = "equity is unknown (portfolio-manager cannot value every \
+                              held asset: one has no mark)";
 pub const MAX_ORDER_NOTIONAL: &str = "max_order_notional";
 pub const MAX_POSITION_NOTIONAL: &str = "max_position_notional";
 pub const MAX_GROSS_EXPOSURE: &str = "max_gross_exposure";
@@ -64,9 +68,10 @@ pub struct Account {
     pub gross_exposure: Decimal,
     /// Sum of signed position values now.
     pub net_exposure: Decimal,
-    pub equity: Decimal,
-    /// Equity at the start of the UTC day.
-    pub day_start_equity: Decimal,
+    /// `None` when not every held asset can be valued.
+    pub equity: Option<Decimal>,
+    /// Equity at the start of the UTC day; `None` when it was not known.
+    pub day_start_equity: Option<Decimal>,
 }
 
 /// The mark the price band is measured from.
@@ -225,7 +230,15 @@ fn net_exposure(inputs: &Inputs<'_>, after: &After) -> Verdict {
 
 fn leverage(inputs: &Inputs<'_>, after: &After) -> Verdict {
     let limit = inputs.limits.max_leverage;
-    let equity = inputs.account.equity;
+    let Some(equity) = inputs.account.equity else {
+        return Verdict {
+            rule: MAX_LEVERAGE,
+            passed: false,
+            limit: shown(limit),
+            actual: "unknown".to_string(),
+            message: format!("{EQUITY_UNKNOWN}: leverage cannot be measured"),
+        };
+    };
     if equity <= Decimal::ZERO {
         return Verdict {
             rule: MAX_LEVERAGE,
@@ -251,8 +264,21 @@ fn leverage(inputs: &Inputs<'_>, after: &After) -> Verdict {
 fn daily_loss(inputs: &Inputs<'_>) -> Verdict {
     let account = &inputs.account;
     let limit = inputs.limits.max_daily_loss;
-    let loss = account.day_start_equity - account.equity;
     let reduces = reduces_position(&inputs.order, account.position);
+    let (Some(equity), Some(day_start_equity)) = (account.equity, account.day_start_equity) else {
+        return Verdict {
+            rule: MAX_DAILY_LOSS,
+            passed: reduces,
+            limit: shown(limit),
+            actual: "unknown".to_string(),
+            message: if reduces {
+                format!("{EQUITY_UNKNOWN}, but the order only reduces a position")
+            } else {
+                format!("{EQUITY_UNKNOWN}: the day's loss cannot be measured, no new risk")
+            },
+        };
+    };
+    let loss = day_start_equity - equity;
     let (passed, message) = if loss <= limit {
         (
             true,
@@ -278,8 +304,8 @@ fn daily_loss(inputs: &Inputs<'_>) -> Verdict {
             format!(
                 "loss since the start of the UTC day {} (equity {} -> {}) is over {}: no new risk",
                 shown(loss),
-                shown(account.day_start_equity),
-                shown(account.equity),
+                shown(day_start_equity),
+                shown(equity),
                 shown(limit)
             ),
         )

@@ -25,8 +25,8 @@ fn account() -> Account {
         position_value: dec!(100),
         gross_exposure: dec!(10000),
         net_exposure: dec!(6000),
-        equity: dec!(20000),
-        day_start_equity: dec!(20000),
+        equity: Some(dec!(20000)),
+        day_start_equity: Some(dec!(20000)),
     }
 }
 
@@ -176,22 +176,42 @@ fn leverage_is_gross_after_over_equity_and_undefined_without_equity() {
     assert_eq!(failed(&over), [MAX_LEVERAGE]);
     assert_eq!(over[0].actual, "0.52505");
     let mut broke = account();
-    broke.equity = dec!(0);
-    broke.day_start_equity = dec!(0);
+    broke.equity = Some(dec!(0));
+    broke.day_start_equity = Some(dec!(0));
     let verdicts = run(buy(dec!(1)), broke, &self::limits(), TradingState::Active);
     assert_eq!(failed(&verdicts), [MAX_LEVERAGE]);
     assert_eq!(verdicts[0].actual, "undefined");
 }
 
 #[test]
+fn unknown_equity_denies_new_risk_naming_why_and_lets_reductions_through() {
+    let mut unvalued = account();
+    unvalued.equity = None;
+    unvalued.day_start_equity = None;
+    let verdicts = run(buy(dec!(1)), unvalued, &limits(), TradingState::Active);
+    assert_eq!(failed(&verdicts), [MAX_LEVERAGE, MAX_DAILY_LOSS]);
+    for verdict in &verdicts[..2] {
+        assert_eq!(verdict.actual, "unknown");
+        assert!(verdict.message.contains("no mark"), "{}", verdict.message);
+    }
+    let sell = Order {
+        side: Side::Sell,
+        quantity: dec!(0.5),
+        price: dec!(100),
+    };
+    let verdicts = run(sell, unvalued, &limits(), TradingState::Active);
+    assert!(verdict(&verdicts, MAX_DAILY_LOSS).passed, "{verdicts:#?}");
+}
+
+#[test]
 fn daily_loss_denies_new_risk_over_the_limit_but_lets_reductions_through() {
     let mut at_limit = account();
-    at_limit.equity = dec!(19000);
+    at_limit.equity = Some(dec!(19000));
     let verdicts = run(buy(dec!(1)), at_limit, &limits(), TradingState::Active);
     assert!(failed(&verdicts).is_empty(), "{verdicts:#?}");
     assert_eq!(verdict(&verdicts, MAX_DAILY_LOSS).actual, "1000");
     let mut over = account();
-    over.equity = dec!(18999.99);
+    over.equity = Some(dec!(18999.99));
     let verdicts = run(buy(dec!(1)), over, &limits(), TradingState::Active);
     assert_eq!(failed(&verdicts), [MAX_DAILY_LOSS]);
     assert_eq!(verdicts[0].actual, "1000.01");

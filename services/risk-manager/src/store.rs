@@ -1,10 +1,9 @@
 //! The service's tables: limits per account, equity peaks, start-of-day equity and the
-//! accounts checked lately; and the status a database error becomes.
+//! accounts checked lately. The status a database error becomes is
+//! `quorum_store::errors::database_status`.
 use chrono::{DateTime, NaiveDate, Utc};
-use quorum_kit::errors::{internal, unavailable};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool, Row};
-use tonic::Status;
 
 use crate::limits::Limits;
 
@@ -164,17 +163,6 @@ pub async fn prune(pool: &PgPool, today: NaiveDate) -> Result<(), sqlx::Error> {
     .execute(pool)
     .await?;
     Ok(())
-}
-
-/// UNAVAILABLE for a database that cannot be reached, INTERNAL (logged) otherwise.
-pub fn database_status(context: &str, error: sqlx::Error) -> Status {
-    match error {
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => unavailable("postgres", error),
-        other => internal(context, other),
-    }
 }
 
 /// A timestamp as Unix milliseconds.

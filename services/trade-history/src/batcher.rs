@@ -7,6 +7,7 @@
 //! they pass (or the service stops), so nothing waiting is dropped.
 use quorum_domain::Trade;
 use quorum_kit::CancellationToken;
+use quorum_store::errors::is_data_error;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
@@ -126,7 +127,7 @@ impl BatchTask {
         loop {
             match store::insert_trades(&self.pool, trades).await {
                 Ok(inserted) => return Ok(inserted),
-                Err(error) if store::is_data_error(&error) => {
+                Err(error) if is_data_error(&error) => {
                     return Err(Stop::Refused(error.to_string()));
                 }
                 Err(error) => {

@@ -3,11 +3,12 @@ use quorum_domain::convert;
 use quorum_kit::errors::internal;
 use quorum_proto::marketdata::v1 as pb;
 use quorum_proto::marketdata::v1::trade_history_service_server::TradeHistoryService;
+use quorum_store::errors::database_status;
 use sqlx::PgPool;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::query::{self, ReadError};
-use crate::{import, store, validate};
+use crate::{import, validate};
 
 #[derive(Debug, Clone)]
 pub struct TradeHistoryHandler {
@@ -68,7 +69,7 @@ pub fn now_ms() -> i64 {
 
 fn read_status(context: &str, error: ReadError) -> Status {
     match error {
-        ReadError::Database(error) => store::database_status(context, error),
+        ReadError::Database(error) => database_status(context, error),
         corrupt @ ReadError::Corrupt(_) => internal(context, corrupt),
     }
 }

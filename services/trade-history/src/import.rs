@@ -4,10 +4,11 @@ use quorum_domain::Trade;
 use quorum_domain::convert::parse_trade;
 use quorum_kit::errors::FieldErrors;
 use quorum_proto::marketdata::v1 as pb;
+use quorum_store::errors::database_status;
 use sqlx::PgPool;
 use tonic::{Status, Streaming};
 
-use crate::store::{self, ChunkWriter, MAX_TIME_MS, WRITE_CHUNK};
+use crate::store::{ChunkWriter, MAX_TIME_MS, WRITE_CHUNK};
 
 /// Violations reported per bad message; more would only repeat the same mistake.
 const MAX_VIOLATIONS: usize = 20;
@@ -110,7 +111,7 @@ pub fn parse_batch(message: &pb::ImportTradesRequest, number: usize) -> Result<V
 }
 
 fn storing_failed(error: sqlx::Error) -> Status {
-    store::database_status("storing imported trades failed", error)
+    database_status("storing imported trades failed", error)
 }
 
 #[cfg(test)]

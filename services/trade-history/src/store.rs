@@ -1,11 +1,10 @@
-//! Writing trades in batches (one multi-row statement per batch, idempotent on the key)
-//! and telling database failures that pass from those that do not.
+//! Writing trades in batches (one multi-row statement per batch, idempotent on the key).
+//! What a failed call means (data error, unavailable, its gRPC status) is
+//! `quorum_store::errors`.
 use chrono::{DateTime, Utc};
 use quorum_domain::Trade;
-use quorum_kit::errors::{internal, unavailable};
 use sqlx::PgPool;
 use tokio::task::JoinSet;
-use tonic::Status;
 
 /// Rows per statement for callers that have many trades at once (import, benchmark).
 /// Large on purpose: each statement costs a round trip and, over TCP, may wait out a
@@ -96,51 +95,6 @@ impl ChunkWriter {
     }
 }
 
-/// A failure caused by the rows themselves (SQLSTATE classes 22 and 23): retrying the
-/// same rows cannot help, but the other rows of their batch may still be written.
-pub fn is_data_error(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::Database(database) => database
-            .code()
-            .is_some_and(|code| code.starts_with("22") || code.starts_with("23")),
-        sqlx::Error::Encode(_) => true,
-        _ => false,
-    }
-}
-
-/// Whether the database is unreachable, starting, stopping or overloaded: worth
-/// retrying later.
-pub fn is_unavailable(error: &sqlx::Error) -> bool {
-    match error {
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(database) => database.code().is_some_and(|code| {
-            // 08: connection exception, 53: insufficient resources, 57P: operator
-            // intervention (shutdown, starting up), 55000: database not accepting
-            // connections, 40: serialization failure or deadlock.
-            code.starts_with("08")
-                || code.starts_with("53")
-                || code.starts_with("57P")
-                || code.starts_with("40")
-                || code == "55000"
-        }),
-        _ => false,
-    }
-}
-
-/// The gRPC status for a failed database call: UNAVAILABLE when it may pass, INTERNAL
-/// (logged, without details) otherwise.
-pub fn database_status(context: &str, error: sqlx::Error) -> Status {
-    if is_unavailable(&error) {
-        unavailable("postgres", error)
-    } else {
-        internal(context, error)
-    }
-}
-
 /// A Unix time in milliseconds as a timestamp, if it is in the supported range.
 pub fn timestamp(unix_ms: i64) -> Option<DateTime<Utc>> {
     if !(0..=MAX_TIME_MS).contains(&unix_ms) {
@@ -216,17 +170,5 @@ mod tests {
         assert!(timestamp(MAX_TIME_MS).is_some());
         assert!(timestamp(MAX_TIME_MS + 1).is_none());
         assert!(timestamp(-1).is_none());
-    }
-
-    #[test]
-    fn connection_trouble_is_unavailable_and_other_errors_are_not() {
-        assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
-        assert!(is_unavailable(&sqlx::Error::Io(std::io::Error::new(
-            std::io::ErrorKind::ConnectionReset,
-            "reset"
-        ))));
-        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
-        assert!(!is_data_error(&sqlx::Error::PoolTimedOut));
-        assert!(is_data_error(&sqlx::Error::Encode("bad".into())));
     }
 }

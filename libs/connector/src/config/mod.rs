@@ -116,12 +116,10 @@ pub struct MarketArgs {
     #[arg(long, env = "QUORUM_RECORD_PATH")]
     pub record_path: Option<PathBuf>,
     /// Starting balances of every paper account, ASSET=amount separated by commas.
-    #[arg(
-        long,
-        env = "QUORUM_PAPER_BALANCES",
-        default_value = "USDT=100000,USD=100000,BTC=2,ETH=20"
-    )]
-    pub paper_balances: String,
+    /// Unset: those of USDT=100000, USD=100000, BTC=2, ETH=20 whose asset the
+    /// connector's symbols trade.
+    #[arg(long, env = "QUORUM_PAPER_BALANCES")]
+    pub paper_balances: Option<String>,
     /// Seconds between full book snapshots published for late consumers.
     #[arg(long, env = "QUORUM_BOOK_SNAPSHOT_SECS", default_value_t = 10)]
     pub book_snapshot_secs: u64,
@@ -136,7 +134,7 @@ impl Default for MarketArgs {
             replay_path: None,
             replay_speed: 1.0,
             record_path: None,
-            paper_balances: "USDT=100000,USD=100000,BTC=2,ETH=20".into(),
+            paper_balances: None,
             book_snapshot_secs: 10,
         }
     }

@@ -73,12 +73,17 @@ pub(super) fn settings(
             ));
         }
     }
+    let symbols = parse_symbols(&venue_args.symbols)?;
+    let paper_balances = match &market.paper_balances {
+        Some(text) => parse_balances(text)?,
+        None => default_balances(&symbols),
+    };
     Ok(Settings {
         venue,
         source,
         trading_mode: market.trading_mode,
-        symbols: parse_symbols(&venue_args.symbols)?,
-        paper_balances: parse_balances(&market.paper_balances)?,
+        symbols,
+        paper_balances,
         book_snapshot_interval: Duration::from_secs(market.book_snapshot_secs),
         rest_url,
         ws_url,
@@ -200,6 +205,24 @@ pub fn parse_symbols(text: &str) -> Result<Vec<Symbol>, ConfigError> {
         ));
     }
     Ok(symbols)
+}
+
+/// Starting paper balances when none are configured.
+const DEFAULT_BALANCES: [(&str, u32); 4] =
+    [("USDT", 100_000), ("USD", 100_000), ("BTC", 2), ("ETH", 20)];
+
+/// The default balances of the assets `symbols` trade, so that an account holds nothing
+/// the venue does not list (and that no mark could value).
+fn default_balances(symbols: &[Symbol]) -> Vec<(String, Decimal)> {
+    DEFAULT_BALANCES
+        .iter()
+        .filter(|(asset, _)| {
+            symbols
+                .iter()
+                .any(|symbol| symbol.base() == *asset || symbol.quote() == *asset)
+        })
+        .map(|(asset, amount)| (asset.to_string(), Decimal::from(*amount)))
+        .collect()
 }
 
 /// `QUORUM_PAPER_BALANCES`: `ASSET=amount` pairs separated by commas.

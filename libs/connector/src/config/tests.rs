@@ -34,7 +34,6 @@ fn defaults_resolve_to_sim_paper_and_the_venue_endpoints() {
         settings.paper_balances,
         vec![
             ("USDT".to_string(), Decimal::from(100_000)),
-            ("USD".to_string(), Decimal::from(100_000)),
             ("BTC".to_string(), Decimal::from(2)),
             ("ETH".to_string(), Decimal::from(20)),
         ]
@@ -96,21 +95,42 @@ fn flags_fill_the_venue_settings_and_coinbase_defaults_to_usd() {
 }
 
 #[test]
+fn default_paper_balances_hold_only_the_assets_the_symbols_trade() {
+    let balances = |config: Config<BinanceEnv>| config.resolve(ENDPOINTS).unwrap().paper_balances;
+    let mut config = binance();
+    config.venue.symbols = "BTC-USD".into();
+    assert_eq!(
+        balances(config),
+        vec![
+            ("USD".to_string(), Decimal::from(100_000)),
+            ("BTC".to_string(), Decimal::from(2)),
+        ]
+    );
+    let mut config = binance();
+    config.venue.symbols = "BTC-USD".into();
+    config.market.paper_balances = Some("SOL=3".into());
+    assert_eq!(
+        balances(config),
+        vec![("SOL".to_string(), Decimal::from(3))]
+    );
+}
+
+#[test]
 fn bad_values_name_their_variable() {
     type Edit = fn(&mut Config<BinanceEnv>);
     let cases: Vec<(Edit, &str)> = vec![
         (|c| c.venue.symbols = "BTCUSDT".into(), "QUORUM_SYMBOLS"),
         (|c| c.venue.symbols = " , ".into(), "QUORUM_SYMBOLS"),
         (
-            |c| c.market.paper_balances = "USDT:5".into(),
+            |c| c.market.paper_balances = Some("USDT:5".into()),
             "QUORUM_PAPER_BALANCES",
         ),
         (
-            |c| c.market.paper_balances = "USDT=-5".into(),
+            |c| c.market.paper_balances = Some("USDT=-5".into()),
             "QUORUM_PAPER_BALANCES",
         ),
         (
-            |c| c.market.paper_balances = "USDT=1,usdt=2".into(),
+            |c| c.market.paper_balances = Some("USDT=1,usdt=2".into()),
             "QUORUM_PAPER_BALANCES",
         ),
         (

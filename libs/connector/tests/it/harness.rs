@@ -1,8 +1,7 @@
 //! What every test needs: a fresh database and a private Redis, a connector served over
 //! loopback gRPC, a client, waiting helpers and a look at the bus streams.
-use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use quorum_connector::{BinanceEnv, Config, VenueEnv};
 use quorum_kit::KitConfig;
@@ -12,6 +11,8 @@ use quorum_proto::market::v1::OrderBook;
 use quorum_testkit::{TestDatabase, TestRedis, TestServer};
 use quorum_venues::VenueProtocol;
 use tonic::transport::Channel;
+
+pub use quorum_testkit::eventually;
 
 pub type Client = ExchangeClient<Channel>;
 
@@ -140,25 +141,6 @@ impl Harness {
         let mut answer = String::new();
         stream.read_to_string(&mut answer).await.unwrap();
         answer
-    }
-}
-
-/// Waits for `check` to give a value, failing with `what` after `timeout`.
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

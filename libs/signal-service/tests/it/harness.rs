@@ -1,7 +1,6 @@
 //! What every test needs: a private Redis, the in-test peers, the service on a loopback
 //! port, clients, and candle series.
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use quorum_bus::Bus;
 use quorum_domain::{Candle, CandleClosed, Decimal, Venue};
@@ -15,6 +14,8 @@ use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
 use crate::peers::{RecordingConsensus, ScriptedHistory, serve_consensus, serve_history};
+
+pub use quorum_testkit::eventually;
 
 /// How long a test waits for the service to catch up before failing.
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -132,7 +133,7 @@ impl Harness {
         let client = redis::Client::open(self.redis.url.as_str()).unwrap();
         let connection = client.get_multiplexed_async_connection().await.unwrap();
         let done = &done;
-        eventually(&format!("{what} (group {group})"), || {
+        eventually(&format!("{what} (group {group})"), PATIENCE, || {
             let mut connection = connection.clone();
             let group = group.clone();
             async move {
@@ -171,25 +172,6 @@ fn uuid_like() -> String {
             .unwrap()
             .as_nanos()
     )
-}
-
-/// Waits for `check` to give a value, failing with `what` after [`PATIENCE`].
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < PATIENCE,
-            "timed out after {PATIENCE:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
 }
 
 fn decimal(value: f64) -> Decimal {

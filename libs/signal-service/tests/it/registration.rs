@@ -6,7 +6,7 @@ use quorum_proto::ai::v1::{VoterKind, WeightMode};
 use quorum_strategies::Momentum;
 use tokio::net::TcpListener;
 
-use crate::harness::{ADVERTISED, Harness, eventually};
+use crate::harness::{ADVERTISED, Harness, PATIENCE, eventually};
 use crate::peers::{RecordingConsensus, serve_consensus};
 
 #[tokio::test]
@@ -16,7 +16,7 @@ async fn the_service_registers_as_a_strategy_voter() {
         config.voter_weight_mode = "accuracy".into();
     })
     .await;
-    let voter = eventually("a RegisterVoter call", || async {
+    let voter = eventually("a RegisterVoter call", PATIENCE, || async {
         harness
             .consensus
             .registered
@@ -59,9 +59,11 @@ async fn registration_retries_until_consensus_engine_is_up() {
         TcpListener::bind(("127.0.0.1", port)).await.unwrap(),
     )
     .await;
-    let voter = eventually("a RegisterVoter call after the peer came up", || async {
-        consensus.registered.lock().unwrap().first().cloned()
-    })
+    let voter = eventually(
+        "a RegisterVoter call after the peer came up",
+        PATIENCE,
+        || async { consensus.registered.lock().unwrap().first().cloned() },
+    )
     .await;
     assert_eq!(voter.name, "momentum-trader");
     drop(harness);

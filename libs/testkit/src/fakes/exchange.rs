@@ -1,5 +1,6 @@
 //! A venue connector stand-in: one instrument (BTC-USDT), a top of book the test sets,
-//! balances, and orders that fill at once at the touch, idempotent by client order id.
+//! balances, orders that fill at once at the touch (idempotent by client order id), and
+//! a record of the balances and resyncs it was asked for.
 use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -21,8 +22,10 @@ pub struct FakeExchangeState {
     pub best_ask: String,
     /// Age of the book, in milliseconds, at every GetOrderBook.
     pub book_age_ms: i64,
-    /// (asset, free) pairs of every account.
-    pub balances: Vec<(String, String)>,
+    /// (asset, free, locked) of every account.
+    pub balances: Vec<(String, String, String)>,
+    /// The account of each GetBalances call, oldest first.
+    pub balance_requests: Vec<String>,
     /// Orders by client order id.
     pub orders: HashMap<String, pb::Order>,
     /// PlaceOrder calls received, repeats included.
@@ -31,6 +34,16 @@ pub struct FakeExchangeState {
     pub fail_place: Option<String>,
     /// PlaceOrder places the order but answers UNAVAILABLE, as when the answer is lost.
     pub lose_answers: bool,
+    /// ResyncBook calls, oldest first.
+    pub resyncs: Vec<ResyncCall>,
+}
+
+/// A ResyncBook call as the fake received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResyncCall {
+    pub symbol: String,
+    /// The `authorization` header, if the caller sent one.
+    pub authorization: Option<String>,
 }
 
 impl Default for FakeExchangeState {
@@ -40,11 +53,16 @@ impl Default for FakeExchangeState {
             best_bid: "50000".into(),
             best_ask: "50010".into(),
             book_age_ms: 0,
-            balances: vec![("USDT".into(), "100000".into()), ("BTC".into(), "1".into())],
+            balances: vec![
+                ("USDT".into(), "100000".into(), "0".into()),
+                ("BTC".into(), "1".into(), "0".into()),
+            ],
+            balance_requests: Vec::new(),
             orders: HashMap::new(),
             place_calls: 0,
             fail_place: None,
             lose_answers: false,
+            resyncs: Vec::new(),
         }
     }
 }
@@ -71,6 +89,18 @@ impl FakeExchange {
     /// A copy of the state.
     pub fn snapshot(&self) -> FakeExchangeState {
         lock(&self.state).clone()
+    }
+
+    /// What GetBalances answers from now on: (asset, free, locked).
+    pub fn set_balances(&self, balances: &[(&str, &str, &str)]) {
+        self.edit(|state| {
+            state.balances = balances
+                .iter()
+                .map(|(asset, free, locked)| {
+                    (asset.to_string(), free.to_string(), locked.to_string())
+                })
+                .collect();
+        });
     }
 }
 
@@ -145,11 +175,28 @@ impl Exchange for FakeExchange {
         Err(Status::unimplemented("not scripted"))
     }
 
+    /// Records the call; answers how many resyncs of the symbol it was asked for.
     async fn resync_book(
         &self,
-        _request: Request<pb::ResyncBookRequest>,
+        request: Request<pb::ResyncBookRequest>,
     ) -> Result<Response<pb::ResyncBookResponse>, Status> {
-        Err(Status::unimplemented("not scripted"))
+        let authorization = request
+            .metadata()
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string);
+        let symbol = request.into_inner().symbol;
+        let mut state = lock(&self.state);
+        state.resyncs.push(ResyncCall {
+            symbol: symbol.clone(),
+            authorization,
+        });
+        let resyncs = state
+            .resyncs
+            .iter()
+            .filter(|call| call.symbol == symbol)
+            .count() as u64;
+        Ok(Response::new(pb::ResyncBookResponse { resyncs }))
     }
 
     async fn get_status(
@@ -247,16 +294,17 @@ impl Exchange for FakeExchange {
 
     async fn get_balances(
         &self,
-        _request: Request<pb::GetBalancesRequest>,
+        request: Request<pb::GetBalancesRequest>,
     ) -> Result<Response<pb::GetBalancesResponse>, Status> {
-        let balances = self
-            .snapshot()
+        let mut state = lock(&self.state);
+        state.balance_requests.push(request.into_inner().account);
+        let balances = state
             .balances
             .iter()
-            .map(|(asset, free)| pb::Balance {
+            .map(|(asset, free, locked)| pb::Balance {
                 asset: asset.clone(),
                 free: decimal(free),
-                locked: decimal("0"),
+                locked: decimal(locked),
             })
             .collect();
         Ok(Response::new(pb::GetBalancesResponse { balances }))

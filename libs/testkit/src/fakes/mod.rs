@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard};
 
 pub use checks::{FakeCompliance, FakeConsensus, FakeRisk, FakeTradeHistory};
-pub use exchange::{FakeExchange, FakeExchangeState};
+pub use exchange::{FakeExchange, FakeExchangeState, ResyncCall};
 
 /// Serves `router` on a free loopback port until the test ends.
 #[allow(clippy::expect_used)]

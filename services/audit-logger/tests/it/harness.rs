@@ -1,6 +1,5 @@
 //! What every test needs: a fresh database, a private Redis, the service, and helpers.
 use std::future::Future;
-use std::time::{Duration, Instant};
 
 use audit_logger::{Config, SERVICE, start};
 use quorum_kit::KitConfig;
@@ -12,6 +11,8 @@ use quorum_proto::audit::v1::{
 use quorum_testkit::{TestDatabase, TestRedis, TestServer};
 use sqlx::PgPool;
 use tonic::transport::Channel;
+
+pub use quorum_testkit::eventually;
 
 pub type Client = AuditServiceClient<Channel>;
 
@@ -151,24 +152,5 @@ pub fn event(event_id: &str) -> AuditEvent {
         source_service: "auth-manager".into(),
         source_address: "10.0.0.7".into(),
         details_json: r#"{"method":"password"}"#.into(),
-    }
-}
-
-/// Waits for `check` to give a value, failing with `what` after `timeout`.
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

@@ -7,7 +7,7 @@ use quorum_proto::market::v1::Side;
 use quorum_proto::security::v1::{CheckOrderRequest, ListRulesRequest};
 use tonic::Code;
 
-use crate::harness::{Harness, eventually, intent};
+use crate::harness::{Harness, PATIENCE, eventually, intent};
 
 #[tokio::test]
 async fn calls_without_a_token_are_unauthenticated() {
@@ -56,7 +56,7 @@ async fn a_malformed_event_is_dead_lettered_and_later_events_still_apply() {
     let bad = crate::harness::event(OrderEventKind::Placed, &negative, negative.created_at_ms);
     harness.bus.publish(EXECUTION_ORDERS, &bad).await.unwrap();
     harness.sync_orders("alice", "marker-1").await;
-    let dead_letters = eventually("two dead letters", || async {
+    let dead_letters = eventually("two dead letters", PATIENCE, || async {
         let length = harness
             .bus
             .len(&format!("{EXECUTION_ORDERS}:dead"))

@@ -1,8 +1,7 @@
 //! What every test needs: a fresh database, a private Redis, the service, a bus to
 //! publish order events and fills on, and builders for intents, orders and fills.
 use std::collections::HashMap;
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use compliance_checker::{Config, SERVICE, now_ms, start};
 use quorum_bus::Bus;
@@ -22,6 +21,8 @@ use quorum_proto::security::v1::{
 use quorum_proto::trading::v1::OrderIntent;
 use quorum_testkit::{TestDatabase, TestRedis, TestServer};
 use tonic::transport::Channel;
+
+pub use quorum_testkit::eventually;
 
 pub type Client = ComplianceServiceClient<Channel>;
 
@@ -115,7 +116,7 @@ impl Harness {
         intent: OrderIntent,
         done: impl Fn(&CheckOrderResponse) -> bool,
     ) -> CheckOrderResponse {
-        eventually(what, || {
+        eventually(what, PATIENCE, || {
             let intent = intent.clone();
             let done = &done;
             async move {
@@ -204,13 +205,17 @@ impl Harness {
 
     /// Waits until the audit stream holds `action` with `outcome` on `resource`.
     pub async fn wait_for_audit(&self, action: &str, outcome: &str, resource: &str) {
-        eventually(&format!("{action} on {resource} to be audited"), || async {
-            self.audit_events()
-                .await
-                .iter()
-                .any(|(a, o, r)| a == action && o == outcome && r == resource)
-                .then_some(())
-        })
+        eventually(
+            &format!("{action} on {resource} to be audited"),
+            PATIENCE,
+            || async {
+                self.audit_events()
+                    .await
+                    .iter()
+                    .any(|(a, o, r)| a == action && o == outcome && r == resource)
+                    .then_some(())
+            },
+        )
         .await;
     }
 }
@@ -350,23 +355,4 @@ pub fn failed(answer: &CheckOrderResponse) -> Vec<String> {
         .iter()
         .map(|violation| format!("{}@{}", violation.rule_id, violation.rule_version))
         .collect()
-}
-
-/// Waits for `check` to give a value, failing with `what` after [`PATIENCE`].
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < PATIENCE,
-            "timed out after {PATIENCE:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }

@@ -7,7 +7,9 @@ use quorum_proto::market::v1::Side;
 use quorum_proto::security::v1::{FindingKind, GetSurveillanceReportRequest, RuleKind};
 use tonic::Code;
 
-use crate::harness::{Harness, OFFICER, TRADER, event, eventually, failed, fill, intent, order};
+use crate::harness::{
+    Harness, OFFICER, PATIENCE, TRADER, event, eventually, failed, fill, intent, order,
+};
 use crate::spoofing::{TIGHT_SPOOFING, place_and_cancel};
 
 #[tokio::test]
@@ -58,7 +60,7 @@ async fn the_report_finds_wash_trades_and_spoofing_with_their_orders() {
         place_and_cancel(&harness, id, "mallory", 10, age, 100).await;
     }
     let to = now_ms() + 1;
-    let report = eventually("the report to hold both findings", || async {
+    let report = eventually("the report to hold both findings", PATIENCE, || async {
         let report = harness.report(from, to, "").await;
         (report.findings.len() == 2 && report.fills_examined == 3).then_some(report)
     })
@@ -283,7 +285,7 @@ async fn repeated_and_late_events_change_nothing() {
         .check(intent("alice", "XRP-USDT", Side::Buy, "1", "1"))
         .await;
     assert!(third.passed, "{:?}", third.violations);
-    let report = eventually("the fill to be stored", || async {
+    let report = eventually("the fill to be stored", PATIENCE, || async {
         let report = harness.report(from, now_ms() + 1, "alice").await;
         (report.fills_examined > 0).then_some(report)
     })

@@ -1,8 +1,5 @@
 //! What every test needs: a fresh database, a private Redis, an in-test trade-history,
 //! the service, and helpers to register scripted voters and ask for decisions.
-use std::future::Future;
-use std::time::{Duration, Instant};
-
 use consensus_engine::{Config, SERVICE, start};
 use quorum_kit::KitConfig;
 use quorum_proto::ai::v1 as ai;
@@ -12,6 +9,8 @@ use sqlx::PgPool;
 use tonic::transport::Channel;
 
 use crate::fakes::{FakeTradeHistory, Script, ScriptedVoter};
+
+pub use quorum_testkit::eventually;
 
 pub type Client = ConsensusServiceClient<Channel>;
 
@@ -166,25 +165,6 @@ pub fn vote<'a>(round: &'a ai::RoundSummary, voter: &str) -> &'a ai::RecordedVot
         .iter()
         .find(|vote| vote.voter == voter)
         .unwrap_or_else(|| panic!("no vote of {voter} in round {}", round.round))
-}
-
-/// Waits for `check` to give a value, failing with `what` after `timeout`.
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// Every event of a bus topic, as JSON.

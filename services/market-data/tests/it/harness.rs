@@ -1,7 +1,6 @@
 //! What every test needs: a private Redis, the service on a loopback port, a bus to
 //! publish trades on, and polling of summaries.
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use market_data::{Config, SERVICE, start};
 use quorum_bus::Bus;
@@ -12,6 +11,8 @@ use quorum_proto::marketdata::v1::market_data_service_client::MarketDataServiceC
 use quorum_proto::marketdata::v1::{GetMarketSummaryRequest, MarketSummary};
 use quorum_testkit::{TestRedis, TestServer};
 use tonic::transport::Channel;
+
+pub use quorum_testkit::eventually;
 
 pub type Client = MarketDataServiceClient<Channel>;
 
@@ -31,13 +32,12 @@ impl Harness {
     pub async fn start() -> Self {
         let redis = TestRedis::start().await;
         let config = Config::new(redis.url.clone());
-        let group = config.consumer_group.clone();
         let server = TestServer::start(SERVICE, KitConfig::for_tests(), move |kit| {
             start(kit, config)
         })
         .await;
         let bus = Bus::connect(&redis.url, "quorum").await.unwrap();
-        wait_for_group(&redis.url, &bus.stream_key(MARKET_TRADES), &group).await;
+        redis.wait_for_group(&bus.stream_key(MARKET_TRADES)).await;
         let client = MarketDataServiceClient::new(server.channel());
         Self {
             _redis: redis,
@@ -128,42 +128,4 @@ pub fn venue_number(venue: Venue) -> i32 {
 /// A decimal field's value.
 pub fn value(field: &Option<quorum_proto::common::v1::Decimal>) -> Option<Decimal> {
     field.as_ref().map(|decimal| decimal.value.parse().unwrap())
-}
-
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn wait_for_group(redis_url: &str, stream: &str, group: &str) {
-    let client = redis::Client::open(redis_url).unwrap();
-    let connection = client.get_multiplexed_async_connection().await.unwrap();
-    eventually(&format!("group {group} on {stream}"), PATIENCE, || {
-        let mut connection = connection.clone();
-        async move {
-            let reply: redis::streams::StreamInfoGroupsReply =
-                redis::AsyncCommands::xinfo_groups(&mut connection, stream)
-                    .await
-                    .ok()?;
-            reply
-                .groups
-                .iter()
-                .any(|entry| entry.name == group)
-                .then_some(())
-        }
-    })
-    .await;
 }

@@ -1,9 +1,8 @@
 //! What every test needs: a private Redis, fake connectors, the service, and helpers to
 //! publish book updates and read books back.
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use orderbook_manager::{Config, GROUP, SERVICE, start};
+use orderbook_manager::{Config, SERVICE, start};
 use quorum_bus::Bus;
 use quorum_domain::topics::MARKET_BOOK;
 use quorum_domain::{BookUpdate, Decimal, Level, Venue};
@@ -11,12 +10,12 @@ use quorum_kit::KitConfig;
 use quorum_proto::market::v1 as market;
 use quorum_proto::marketdata::v1::order_book_service_client::OrderBookServiceClient;
 use quorum_proto::marketdata::v1::{GetBookRequest, GetBookResponse};
+use quorum_testkit::fakes::{self, FakeExchange};
 use quorum_testkit::{TestRedis, TestServer};
-use redis::AsyncCommands;
 use tonic::Status;
 use tonic::transport::Channel;
 
-use crate::exchange::FakeExchange;
+pub use quorum_testkit::eventually;
 
 pub type Client = OrderBookServiceClient<Channel>;
 
@@ -37,11 +36,11 @@ impl Harness {
     /// at most one resync per book.
     pub async fn start() -> Self {
         let redis = TestRedis::start().await;
-        let binance = FakeExchange::start().await;
-        let coinbase = FakeExchange::start().await;
+        let binance = FakeExchange::default();
+        let coinbase = FakeExchange::default();
         let mut config = Config::new(redis.url.clone());
-        config.connectors.binance_api_addr = Some(binance.url.clone());
-        config.connectors.coinbase_api_addr = Some(coinbase.url.clone());
+        config.connectors.binance_api_addr = Some(fakes::url(binance.serve().await));
+        config.connectors.coinbase_api_addr = Some(fakes::url(coinbase.serve().await));
         config.connectors.okx_api_addr = Some("http://127.0.0.1:1".into());
         config.resync_interval_ms = 60_000;
         config.resync_max_interval_ms = 120_000;
@@ -60,30 +59,11 @@ impl Harness {
             binance,
             coinbase,
         };
-        harness.wait_for_consumer_group().await;
+        // The group starts at the latest message, so updates published before it
+        // exists would never arrive.
+        let stream = harness.bus.stream_key(MARKET_BOOK);
+        harness.redis.wait_for_group(&stream).await;
         harness
-    }
-
-    /// The group starts at the latest message, so updates published before it exists
-    /// would never arrive.
-    async fn wait_for_consumer_group(&self) {
-        let client = redis::Client::open(self.redis.url.as_str()).unwrap();
-        let connection = client.get_multiplexed_async_connection().await.unwrap();
-        let key = self.bus.stream_key(MARKET_BOOK);
-        eventually("the md.book consumer group", PATIENCE, || {
-            let mut connection = connection.clone();
-            let key = key.clone();
-            async move {
-                let groups: redis::streams::StreamInfoGroupsReply =
-                    connection.xinfo_groups(&key).await.ok()?;
-                groups
-                    .groups
-                    .iter()
-                    .any(|group| group.name == GROUP)
-                    .then_some(())
-            }
-        })
-        .await;
     }
 
     pub async fn publish(&self, update: &BookUpdate) {
@@ -224,24 +204,5 @@ pub fn assert_not_crossed(book: &market::OrderBook) {
         let bid = decimal(&bid.price.as_ref().unwrap().value);
         let ask = decimal(&ask.price.as_ref().unwrap().value);
         assert!(bid < ask, "crossed: best bid {bid} >= best ask {ask}");
-    }
-}
-
-/// Waits for `check` to give a value, failing with `what` after `timeout`.
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

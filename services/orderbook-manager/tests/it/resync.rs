@@ -2,14 +2,14 @@
 //! once per interval, and recovered by the next snapshot.
 use quorum_domain::Venue;
 use quorum_proto::market::v1 as market;
+use quorum_testkit::fakes::{FakeExchange, ResyncCall};
 use tonic::Code;
 
-use crate::exchange::{FakeExchange, ResyncCall};
 use crate::harness::{Harness, PATIENCE, assert_not_crossed, eventually, expect, pairs, update};
 
 async fn resync_calls(connector: &FakeExchange, count: usize) -> Vec<ResyncCall> {
     eventually(&format!("{count} ResyncBook call(s)"), PATIENCE, || async {
-        let calls = connector.calls();
+        let calls = connector.snapshot().resyncs;
         (calls.len() >= count).then_some(calls)
     })
     .await
@@ -51,7 +51,7 @@ async fn a_sequence_gap_asks_the_connector_to_resync_and_the_next_snapshot_recov
     );
     let calls = resync_calls(&harness.binance, 1).await;
     assert_eq!(calls[0].symbol, "BTC-USDT");
-    assert!(harness.coinbase.calls().is_empty());
+    assert!(harness.coinbase.snapshot().resyncs.is_empty());
 
     // The aggregate goes on without the gapped venue.
     let aggregate = harness
@@ -120,7 +120,7 @@ async fn a_flapping_book_does_not_storm_its_connector() {
     .await;
     assert_eq!(limited, 2);
     assert_eq!(harness.resyncs("binance", "requested").await, 1);
-    assert_eq!(harness.binance.calls().len(), 1);
+    assert_eq!(harness.binance.snapshot().resyncs.len(), 1);
 }
 
 #[tokio::test]

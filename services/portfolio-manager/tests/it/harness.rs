@@ -1,7 +1,6 @@
 //! What every test needs: a fresh database, a private Redis, in-test peers, the service,
 //! and helpers to publish fills, call the RPCs and wait for effects.
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use portfolio_manager::{Config, SERVICE, start};
 use quorum_bus::Bus;
@@ -11,11 +10,14 @@ use quorum_kit::KitConfig;
 use quorum_proto::common::v1 as common;
 use quorum_proto::trading::v1::portfolio_service_client::PortfolioServiceClient;
 use quorum_proto::trading::v1::*;
+use quorum_testkit::fakes::{self, FakeExchange};
 use quorum_testkit::{TestDatabase, TestRedis, TestServer};
 use tonic::Status;
 use tonic::transport::Channel;
 
-use crate::peers::{FakeExchange, FakePriceFeed};
+use crate::peers::FakePriceFeed;
+
+pub use quorum_testkit::eventually;
 
 pub type Client = PortfolioServiceClient<Channel>;
 
@@ -47,11 +49,11 @@ impl Harness {
         let db = TestDatabase::create().await;
         let redis = TestRedis::start().await;
         let price_feed = FakePriceFeed::start().await;
-        let binance = FakeExchange::start().await;
+        let binance = FakeExchange::default();
         let mut config = Config::new(db.url.clone(), redis.url.clone());
         config.peers.price_feed_addr = Some(price_feed.url.clone());
-        config.peers.binance_api_addr = Some(binance.url.clone());
-        config.peers.okx_api_addr = Some("http://127.0.0.1:1".into());
+        config.peers.connectors.binance_api_addr = Some(fakes::url(binance.serve().await));
+        config.peers.connectors.okx_api_addr = Some("http://127.0.0.1:1".into());
         config.stream_interval_ms = 10;
         config.reconcile_timeout_ms = 2000;
         edit(&mut config);
@@ -225,23 +227,4 @@ pub fn violated_fields(status: &Status) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Polls `check` until it gives a value, failing after `timeout`.
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }

@@ -61,7 +61,7 @@ async fn reconcile_names_every_asset_that_differs() {
             ("SOL", number("0"), number("1"), number("1")),
         ]
     );
-    assert_eq!(harness.binance.asked(), ["alice"]);
+    assert_eq!(harness.binance.snapshot().balance_requests, ["alice"]);
 
     // An asset only the ledger knows is named too.
     harness.binance.set_balances(&[("USDT", "599.6", "0")]);

@@ -1,7 +1,6 @@
 //! What every test needs: a private Redis, the service on a loopback port, a bus to
 //! publish venue events on, and helpers to read quotes.
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use price_feed::{Config, SERVICE, start};
 use quorum_bus::Bus;
@@ -12,6 +11,8 @@ use quorum_proto::marketdata::v1::price_feed_service_client::PriceFeedServiceCli
 use quorum_proto::marketdata::v1::{Exclusion, GetQuoteRequest, Quote, VenueQuote};
 use quorum_testkit::{TestRedis, TestServer};
 use tonic::transport::Channel;
+
+pub use quorum_testkit::eventually;
 
 pub type Client = PriceFeedServiceClient<Channel>;
 
@@ -38,7 +39,6 @@ impl Harness {
         let mut config = Config::new(redis.url.clone());
         config.stale_ms = 60_000;
         adjust(&mut config);
-        let group = config.consumer_group.clone();
         let server = TestServer::start(SERVICE, KitConfig::for_tests(), move |kit| {
             start(kit, config)
         })
@@ -47,7 +47,7 @@ impl Harness {
         // The groups start at the newest message: events published before they exist
         // would never be seen.
         for topic in [MARKET_TICKER, MARKET_TRADES] {
-            wait_for_group(&redis.url, &bus.stream_key(topic), &group).await;
+            redis.wait_for_group(&bus.stream_key(topic)).await;
         }
         let client = PriceFeedServiceClient::new(server.channel());
         Self {
@@ -161,43 +161,4 @@ pub fn venue_quote(quote: &Quote, venue: Venue) -> &VenueQuote {
 
 pub fn exclusion_of(quote: &Quote, venue: Venue) -> Exclusion {
     Exclusion::try_from(venue_quote(quote, venue).exclusion).unwrap()
-}
-
-/// Waits for `check` to give a value, failing with `what` after `timeout`.
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn wait_for_group(redis_url: &str, stream: &str, group: &str) {
-    let client = redis::Client::open(redis_url).unwrap();
-    let connection = client.get_multiplexed_async_connection().await.unwrap();
-    eventually(&format!("group {group} on {stream}"), PATIENCE, || {
-        let mut connection = connection.clone();
-        async move {
-            let reply: redis::streams::StreamInfoGroupsReply =
-                redis::AsyncCommands::xinfo_groups(&mut connection, stream)
-                    .await
-                    .ok()?;
-            reply
-                .groups
-                .iter()
-                .any(|entry| entry.name == group)
-                .then_some(())
-        }
-    })
-    .await;
 }

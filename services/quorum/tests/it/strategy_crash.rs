@@ -6,58 +6,29 @@ use std::time::{Duration, Instant};
 
 use quorum_bus::Bus;
 use quorum_domain::topics::MARKET_CANDLES;
-use quorum_domain::{Candle, CandleClosed, Decimal, Venue};
-use quorum_proto::ai::v1::Decision;
-use quorum_proto::common::v1 as common;
 use quorum_proto::trading::v1 as pb;
 use quorum_proto::trading::v1::strategy_engine_service_client::StrategyEngineServiceClient;
-use quorum_testkit::fakes::{
-    self, FakeCompliance, FakeConsensus, FakeExchange, FakeRisk, FakeTradeHistory,
-};
+use quorum_testkit::fakes::FakeExchangeState;
+use quorum_testkit::strategy::{EnginePeers, INTERVAL_MS, closed_candle, spec};
 use quorum_testkit::{TestDatabase, TestRedis};
 use tonic::transport::Channel;
 
 use crate::{free_port, quorum};
 
-const INTERVAL_MS: i64 = 5_000;
-
+/// The engine's peers, and the variables that point the binary at them.
 struct Peers {
-    exchange: FakeExchange,
+    served: EnginePeers,
     env: Vec<(String, String)>,
 }
 
 async fn peers() -> Peers {
-    let exchange = FakeExchange::default();
-    let exchange_url = fakes::url(exchange.serve().await);
-    let mut env = Vec::new();
-    for venue in Venue::ALL {
-        env.push((
-            address_variable(venue.connector_service()),
-            exchange_url.clone(),
-        ));
-    }
-    let consensus = FakeConsensus::approving(Decision::Buy, 0.9);
-    env.push((
-        address_variable("consensus-engine"),
-        fakes::url(consensus.serve().await),
-    ));
-    env.push((
-        address_variable("risk-manager"),
-        fakes::url(FakeRisk::default().serve().await),
-    ));
-    env.push((
-        address_variable("compliance-checker"),
-        fakes::url(FakeCompliance::default().serve().await),
-    ));
-    env.push((
-        address_variable("trade-history"),
-        fakes::url(FakeTradeHistory::default().serve().await),
-    ));
-    Peers { exchange, env }
-}
-
-fn address_variable(service: &str) -> String {
-    format!("QUORUM_{}_ADDR", service.to_uppercase().replace('-', "_"))
+    let served = EnginePeers::serve().await;
+    let env = served
+        .urls
+        .iter()
+        .map(|(service, url)| (quorum_catalog::address_env_var(service), url.clone()))
+        .collect();
+    Peers { served, env }
 }
 
 struct Engine {
@@ -140,22 +111,8 @@ async fn running_strategy(client: &mut StrategyEngineServiceClient<Channel>) -> 
     let spec = pb::StrategySpec {
         name: "crash".into(),
         voters: vec!["momentum-trader".into()],
-        symbol: "BTC-USDT".into(),
-        venue: quorum_proto::market::v1::Venue::Binance.into(),
-        interval: "5s".into(),
-        account: "paper-1".into(),
-        capital: Some(common::Decimal {
-            value: "10000".into(),
-        }),
-        sizing: Some(pb::SizingRule {
-            method: pb::Sizing::FixedFraction.into(),
-            fraction: 0.1,
-            ..Default::default()
-        }),
-        threshold: None,
-        quorum: None,
-        max_rounds: None,
         lookback: 10,
+        ..spec()
     };
     let id = client
         .create_strategy(pb::CreateStrategyRequest { spec: Some(spec) })
@@ -175,23 +132,7 @@ async fn running_strategy(client: &mut StrategyEngineServiceClient<Channel>) -> 
 }
 
 async fn publish_candle(bus: &Bus, open: i64) {
-    let price = Decimal::from(50_000);
-    let event = CandleClosed {
-        venue: Venue::Binance,
-        symbol: "BTC-USDT".parse().unwrap(),
-        interval: "5s".into(),
-        candle: Candle {
-            open_time_ms: open,
-            open: price,
-            high: price,
-            low: price,
-            close: price,
-            volume: Decimal::ONE,
-            quote_volume: price,
-            trade_count: 1,
-        },
-        closed_at_ms: open + INTERVAL_MS,
-    };
+    let event = closed_candle(open, 50_000);
     bus.publish(MARKET_CANDLES, &event).await.unwrap();
 }
 
@@ -226,7 +167,7 @@ async fn settled_run(
 
 /// Kills the engine at `crash_at` on one candle, restarts it, and returns the settled
 /// run and the exchange's state after the same candle was delivered once more.
-async fn crash_and_restart(crash_at: &str) -> (pb::StrategyRun, fakes::FakeExchangeState) {
+async fn crash_and_restart(crash_at: &str) -> (pb::StrategyRun, FakeExchangeState) {
     let database = TestDatabase::create().await;
     let redis = TestRedis::start().await;
     let peers = peers().await;
@@ -268,7 +209,7 @@ async fn crash_and_restart(crash_at: &str) -> (pb::StrategyRun, fakes::FakeExcha
         1,
         "{runs:?}"
     );
-    (run, peers.exchange.snapshot())
+    (run, peers.served.exchange.snapshot())
 }
 
 #[tokio::test]

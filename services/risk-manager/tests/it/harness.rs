@@ -1,7 +1,6 @@
 //! What every test needs: a fresh database, a private Redis, fake peers with a scripted
 //! account, the service, and helpers to check orders and read the bus.
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use quorum_kit::KitConfig;
 use quorum_proto::market::v1 as market;
@@ -14,6 +13,8 @@ use tonic::Status;
 use tonic::transport::Channel;
 
 use crate::fakes::{Fakes, decimal};
+
+pub use quorum_testkit::eventually;
 
 pub type Client = RiskServiceClient<Channel>;
 
@@ -345,23 +346,4 @@ pub fn assert_denied_by(response: &pb::CheckOrderResponse, only: &str, limit: &s
         response.rules[1..].iter().all(|rule| rule.passed),
         "{response:#?}"
     );
-}
-
-/// Waits for `check` to give a value, failing with `what` after `timeout`.
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }

@@ -1,22 +1,19 @@
 //! The service with scripted peers, a bus to publish candles on, and polling helpers.
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use quorum_bus::Bus;
 use quorum_domain::topics::MARKET_CANDLES;
-use quorum_domain::{Candle, CandleClosed, Decimal, Venue};
 use quorum_kit::KitConfig;
-use quorum_proto::ai::v1::Decision;
-use quorum_proto::common::v1 as common;
 use quorum_proto::trading::v1 as pb;
 use quorum_proto::trading::v1::strategy_engine_service_client::StrategyEngineServiceClient;
 use quorum_testkit::fakes::{
-    self, FakeCompliance, FakeConsensus, FakeExchange, FakeRisk, FakeTradeHistory,
+    FakeCompliance, FakeConsensus, FakeExchange, FakeRisk, FakeTradeHistory,
 };
+use quorum_testkit::strategy::{EnginePeers, closed_candle};
 use quorum_testkit::{TestDatabase, TestRedis, TestServer};
 use tonic::transport::Channel;
 
-pub const INTERVAL_MS: i64 = 5_000;
+pub use quorum_testkit::strategy::{INTERVAL_MS, spec};
 
 pub struct Harness {
     pub server: TestServer,
@@ -33,33 +30,21 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Self {
-        let exchange = FakeExchange::default();
-        let consensus = FakeConsensus::approving(Decision::Buy, 0.9);
-        let risk = FakeRisk::default();
-        let compliance = FakeCompliance::default();
-        let history = FakeTradeHistory::default();
-        let mut peers = BTreeMap::new();
-        let exchange_url = fakes::url(exchange.serve().await);
-        for venue in Venue::ALL {
-            peers.insert(venue.connector_service().to_string(), exchange_url.clone());
-        }
-        peers.insert(
-            "consensus-engine".into(),
-            fakes::url(consensus.serve().await),
-        );
-        peers.insert("risk-manager".into(), fakes::url(risk.serve().await));
-        peers.insert(
-            "compliance-checker".into(),
-            fakes::url(compliance.serve().await),
-        );
-        peers.insert("trade-history".into(), fakes::url(history.serve().await));
+        let EnginePeers {
+            exchange,
+            consensus,
+            risk,
+            compliance,
+            history,
+            urls,
+        } = EnginePeers::serve().await;
         let database = TestDatabase::create().await;
         let redis = TestRedis::start().await;
         let config = strategy_engine::Config::new(database.url.clone(), redis.url.clone());
         let server = TestServer::start_with_peers(
             strategy_engine::SERVICE,
             KitConfig::for_tests(),
-            peers,
+            urls,
             move |kit| strategy_engine::start(kit, config),
         )
         .await;
@@ -121,23 +106,7 @@ impl Harness {
     }
 
     pub async fn publish_candle_at(&self, open: i64, close: i64) {
-        let price = Decimal::from(close);
-        let event = CandleClosed {
-            venue: Venue::Binance,
-            symbol: "BTC-USDT".parse().unwrap(),
-            interval: "5s".into(),
-            candle: Candle {
-                open_time_ms: open,
-                open: price,
-                high: price,
-                low: price,
-                close: price,
-                volume: Decimal::ONE,
-                quote_volume: price,
-                trade_count: 1,
-            },
-            closed_at_ms: open + INTERVAL_MS,
-        };
+        let event = closed_candle(open, close);
         self.bus.publish(MARKET_CANDLES, &event).await.unwrap();
     }
 
@@ -208,32 +177,5 @@ impl Harness {
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-    }
-}
-
-pub fn spec() -> pb::StrategySpec {
-    pb::StrategySpec {
-        name: "btc consensus".into(),
-        voters: vec![
-            "momentum-trader".into(),
-            "mean-reversion".into(),
-            "breakout-trader".into(),
-        ],
-        symbol: "BTC-USDT".into(),
-        venue: quorum_proto::market::v1::Venue::Binance.into(),
-        interval: "5s".into(),
-        account: "paper-1".into(),
-        capital: Some(common::Decimal {
-            value: "10000".into(),
-        }),
-        sizing: Some(pb::SizingRule {
-            method: pb::Sizing::FixedFraction.into(),
-            fraction: 0.1,
-            ..Default::default()
-        }),
-        threshold: None,
-        quorum: None,
-        max_rounds: None,
-        lookback: 20,
     }
 }

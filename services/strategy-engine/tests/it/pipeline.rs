@@ -147,12 +147,9 @@ async fn no_consensus_or_a_hold_places_nothing() {
 async fn a_sell_is_capped_by_what_the_account_holds() {
     let harness = Harness::start().await;
     *harness.consensus.answer.lock().unwrap() = harness_sell();
-    harness.exchange.edit(|state| {
-        state.balances = vec![
-            ("USDT".into(), "0".into()),
-            ("BTC".into(), "0.00505".into()),
-        ]
-    });
+    harness
+        .exchange
+        .set_balances(&[("USDT", "0", "0"), ("BTC", "0.00505", "0")]);
     let id = harness.running_strategy().await;
     harness.publish_candle(1, 50_000).await;
     let run = &harness.finished_runs(&id, 1).await[0];

@@ -1,7 +1,6 @@
 //! What every test needs: a fresh database, a private Redis, the service, and helpers
 //! to make trades, import them and read the table directly.
 use std::future::Future;
-use std::time::{Duration, Instant};
 
 use quorum_kit::KitConfig;
 use quorum_proto::common::v1::{Decimal, PageRequest, TimeRange};
@@ -14,6 +13,8 @@ use quorum_testkit::{TestDatabase, TestRedis, TestServer};
 use sqlx::PgPool;
 use tonic::transport::Channel;
 use trade_history::{Config, SERVICE, start};
+
+pub use quorum_testkit::eventually;
 
 pub type Client = TradeHistoryServiceClient<Channel>;
 
@@ -183,23 +184,4 @@ pub fn range(from_ms: i64, to_ms: i64) -> Option<TimeRange> {
         from_unix_ms: from_ms,
         to_unix_ms: to_ms,
     })
-}
-
-/// Waits for `check` to give a value, failing with `what` after `timeout`.
-pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            started.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
