@@ -6,13 +6,14 @@
 #   scripts/bench.sh p3     indicators over 1 M bars against TA-Lib (Python wheel), values checked
 #   scripts/bench.sh p8     trade-history ingest: batched writes against single-row inserts
 #   scripts/bench.sh consensus  Decide over 12 loopback voters against their bare round trips
+#   scripts/bench.sh p6     closed candle to order accepted, through the compose stack
 #   scripts/bench.sh build  build budget: cold, warm, a library change, a service change
 #   scripts/bench.sh all    p2, p3 and p8 (build takes about half an hour on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
   exit 64
 }
 
@@ -56,6 +57,7 @@ case "${1:-}" in
   p3) p3 ;;
   p8) p8 ;;
   consensus) consensus ;;
+  p6) bash scripts/lib/bench_p6.sh ;;
   build) bench_build ;;
   all) p2; p3; p8 ;;
   *) usage ;;

@@ -31,13 +31,7 @@ ensure_tools
 export COMPOSE_PROJECT_NAME=quorum-e2e
 export COMPOSE_FILE=compose/docker-compose.yml
 export QUORUM_BIND=127.0.0.1
-if docker compose version >/dev/null 2>&1; then
-  compose=(docker compose)
-else
-  compose=(docker-compose)
-  # docker-compose 1.x builds through the docker CLI so build args reach FROM lines.
-  export COMPOSE_DOCKER_CLI_BUILD=1
-fi
+choose_compose
 
 cleanup() {
   if [ "${QUORUM_E2E_KEEP:-0}" = 1 ]; then
@@ -52,25 +46,7 @@ cleanup() {
 trap cleanup EXIT
 
 step "image"
-# One image holds every service. The system test builds the binary with the fast-release
-# profile (no LTO: minutes faster, same code paths); images that ship use release.
-profile=${QUORUM_BUILD_PROFILE:-fast-release}
-export QUORUM_BUILD_PROFILE=$profile
-if [ "${QUORUM_E2E_USE_REGISTRY:-0}" != 1 ]; then
-  target_dir=${CARGO_TARGET_DIR:-target}
-  started_build=$(date +%s)
-  cargo build --profile "$profile" --locked -p quorum --bin quorum
-  echo "quorum binary ($profile) built in $(( $(date +%s) - started_build )) s"
-  env_file=$(mktemp)
-  bash scripts/local-images.sh --binaries "$target_dir/$profile" --env-file "$env_file"
-  set -a; source "$env_file"; set +a
-  rm -f "$env_file"
-fi
-started_build=$(date +%s)
-# Every compose service names the same image, so building it for one builds it for all.
-first_service=$(implemented_services | head -n 1)
-"${compose[@]}" build "${first_service%%:*}"
-echo "image built in $(( $(date +%s) - started_build )) s"
+build_stack_image
 
 step "up"
 "${compose[@]}" down -v --remove-orphans >/dev/null 2>&1 || true

@@ -63,6 +63,12 @@ pub struct Message {
 }
 
 impl Message {
+    /// When Redis added the entry, from its id (`<unix ms>-<sequence>`); `None` for an id
+    /// of another form.
+    pub fn published_unix_ms(&self) -> Option<i64> {
+        self.id.split_once('-')?.0.parse().ok()
+    }
+
     pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, HandlerError> {
         serde_json::from_str(&self.data)
             .map_err(|error| HandlerError::Poison(format!("event does not decode: {error}")))
@@ -342,4 +348,28 @@ fn text_fields(map: &HashMap<String, redis::Value>) -> HashMap<String, String> {
             text.map(|text| (name.clone(), text))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Message;
+
+    fn message(id: &str) -> Message {
+        Message {
+            id: id.into(),
+            topic: "t".into(),
+            data: "{}".into(),
+            trace: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_publication_time_is_read_from_the_entry_id() {
+        assert_eq!(
+            message("1796672972409-3").published_unix_ms(),
+            Some(1796672972409)
+        );
+        assert_eq!(message("not-an-id").published_unix_ms(), None);
+        assert_eq!(message("17").published_unix_ms(), None);
+    }
 }

@@ -40,10 +40,14 @@ use crate::state::{EVENT_BUFFER, Shared};
 use crate::store::PaperStore;
 use crate::store::writer::{self, StateWriter};
 
+/// Who may place and cancel orders.
+const ORDER_ROLES: &[&str] = &["trader", "service"];
+
 /// Checks the configuration, loads the paper state from the database (so the service is
 /// not SERVING before it has it), starts the market runtime, the state writer, the
 /// outbox relay and the market data publisher, and returns the Exchange service:
-/// PlaceOrder and CancelOrder need the role `trader`, every other method any valid token.
+/// PlaceOrder and CancelOrder need the role `trader` (a user) or `service` (strategy-engine,
+/// placing the orders of strategies a trader started), every other method any valid token.
 pub async fn start<V: VenueEnv>(
     kit: Kit,
     config: Config<V>,
@@ -154,8 +158,8 @@ pub async fn start<V: VenueEnv>(
     );
     kit.spawn("market", runtime.run());
     let policy = AuthPolicy::new()
-        .require(&format!("{METHOD_PREFIX}PlaceOrder"), &["trader"])
-        .require(&format!("{METHOD_PREFIX}CancelOrder"), &["trader"]);
+        .require(&format!("{METHOD_PREFIX}PlaceOrder"), ORDER_ROLES)
+        .require(&format!("{METHOD_PREFIX}CancelOrder"), ORDER_ROLES);
     let api = ExchangeApi::new(shared, kit.shutdown_token());
     Ok(Service::new().add(ExchangeServer::new(api)).policy(policy))
 }

@@ -37,6 +37,14 @@ pub struct Settings {
     pub crash_at: Option<CrashPoint>,
 }
 
+/// When a candle event was taken off the bus, and when Redis had added it.
+#[derive(Debug, Clone, Copy)]
+pub struct Received {
+    pub at: std::time::Instant,
+    pub at_ms: i64,
+    pub published_ms: Option<i64>,
+}
+
 pub struct Engine {
     pub(crate) store: Store,
     pub(crate) peers: Peers,
@@ -92,7 +100,8 @@ impl Engine {
     }
 
     /// Handles one closed candle.
-    pub async fn on_candle(&self, event: CandleClosed) {
+    /// `received`: when the event was taken off the bus, and when it was published there.
+    pub async fn on_candle(&self, event: CandleClosed, received: Received) {
         let key = Key {
             venue: event.venue,
             symbol: event.symbol.clone(),
@@ -114,13 +123,16 @@ impl Engine {
         }
         let passes = strategies
             .iter()
-            .map(|strategy| self.on_candle_for(strategy, &event));
+            .map(|strategy| self.on_candle_for(strategy, &event, received));
         futures::future::join_all(passes).await;
     }
 
-    async fn on_candle_for(&self, strategy: &Strategy, event: &CandleClosed) {
+    async fn on_candle_for(&self, strategy: &Strategy, event: &CandleClosed, received: Received) {
         let now = now_ms();
-        let mut hops = Hops::new();
+        let mut hops = Hops::starting(received.at);
+        if let Some(published_ms) = received.published_ms {
+            hops.set("bus", (received.at_ms - published_ms).max(0) * 1000);
+        }
         let since = std::time::Instant::now();
         match self.readiness(strategy, event.closed_at_ms, now).await {
             Ok(market) => {
@@ -224,6 +236,11 @@ pub async fn consume(
         .run(shutdown, |message: Message| {
             let engine = engine.clone();
             async move {
+                let received = Received {
+                    at: std::time::Instant::now(),
+                    at_ms: now_ms(),
+                    published_ms: message.published_unix_ms(),
+                };
                 let event: CandleClosed = message.decode()?;
                 if Interval::parse(&event.interval).is_none() {
                     return Err(HandlerError::Poison(format!(
@@ -231,7 +248,7 @@ pub async fn consume(
                         event.interval
                     )));
                 }
-                engine.on_candle(event).await;
+                engine.on_candle(event, received).await;
                 Ok(())
             }
         })

@@ -36,7 +36,7 @@ impl LoopMetrics {
         );
         metrics.register(
             "strategy_engine_hop_seconds",
-            "Time of each hop of a pass: consensus, size, risk, compliance, order, total",
+            "Time of each hop of a pass: bus, readiness, consensus, size, risk, compliance, order, answered, total",
             own.hops.clone(),
         );
         own

@@ -155,7 +155,7 @@ async fn bad_input_gets_the_right_code_and_names_the_field() {
 }
 
 #[tokio::test]
-async fn calls_need_a_token_and_orders_need_the_trader_role() {
+async fn calls_need_a_token_and_orders_need_the_trader_or_service_role() {
     let harness = Harness::sim().await;
     let mut client = harness.client.clone();
     let status = client
@@ -179,4 +179,11 @@ async fn calls_need_a_token_and_orders_need_the_trader_role() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
+    // strategy-engine places the orders of running strategies with its service token.
+    let placed = client
+        .place_order(harness.request(market_buy("0.01"), &["service"]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(placed.order.is_some());
 }

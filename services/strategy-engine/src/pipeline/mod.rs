@@ -56,11 +56,16 @@ pub(crate) struct Hops {
 }
 
 impl Hops {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn starting(started: Instant) -> Self {
         Self {
-            started: Instant::now(),
+            started,
             micros: BTreeMap::new(),
         }
+    }
+
+    /// A hop measured elsewhere (the bus, from the entry's publication time).
+    pub(crate) fn set(&mut self, hop: &str, micros: i64) {
+        self.micros.insert(hop.to_string(), micros);
     }
 
     pub(crate) fn record(&mut self, hop: &str, since: Instant) {
@@ -193,6 +198,7 @@ impl Engine {
         let placed = self.place(strategy, &intent).await;
         self.crash_if(CrashPoint::AfterOrder);
         hops.record("order", since);
+        hops.record("answered", hops.started);
         match placed {
             Placed::Accepted(order) => Some(order_finish(*order)),
             Placed::Refused(detail) => Some(Finish::new(Outcome::OrderRejected, detail)),

@@ -26,12 +26,14 @@ async fn an_approved_buy_becomes_one_order_sized_from_capital() {
     assert!(newest.client_order_id.starts_with("se-"));
     assert!(!newest.order_id.is_empty());
     for hop in [
+        "bus",
         "readiness",
         "consensus",
         "size",
         "risk",
         "compliance",
         "order",
+        "answered",
         "total",
     ] {
         assert!(
@@ -40,6 +42,9 @@ async fn an_approved_buy_becomes_one_order_sized_from_capital() {
             newest.hop_micros
         );
     }
+    // The test publishes the event and takes it up within seconds.
+    let bus = newest.hop_micros["bus"];
+    assert!((0..10_000_000).contains(&bus), "bus hop {bus} µs");
     let exchange = harness.exchange.snapshot();
     assert_eq!(exchange.place_calls, 2);
     assert!(exchange.orders.contains_key(&newest.client_order_id));
