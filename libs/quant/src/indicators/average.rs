@@ -1,5 +1,5 @@
-//! Moving averages: simple (TA-Lib SMA), exponential (EMA, seeded with the SMA of the
-//! first `period` values) and linearly weighted (WMA).
+//! Moving averages: simple (TA-Lib SMA) and exponential (EMA, seeded with the SMA of the
+//! first `period` values); the linearly weighted one (WMA) is in `weighted`.
 use super::error::{IndicatorError, check_period};
 use super::kernel::{Ring, TILE, scan, warm_up};
 
@@ -139,145 +139,6 @@ pub(crate) fn ema_continue(values: &[f64], k: f64, previous: f64, output: &mut V
     }
 }
 
-/// Linearly weighted moving average (weights 1..=period, newest heaviest); first value
-/// at index `period - 1`.
-///
-/// TA-Lib's recurrence keeps a plain and a weighted running sum and subtracts the plain
-/// one from the weighted one every step, so rounding in the plain sum is summed again
-/// into the weighted one. Both sums are rebuilt from the window at the first output and
-/// every [`wma_rebuild_interval`] outputs after it, which bounds that growth.
-#[derive(Debug, Clone)]
-pub struct Wma {
-    period: usize,
-    window: Ring,
-    /// The plain sum TA-Lib subtracts each step to shift every weight down by one.
-    plain_sum: f64,
-    weighted_sum: f64,
-    trailing: f64,
-    until_rebuild: usize,
-}
-
-impl Wma {
-    pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        let period = check_period("period", period, 1)?;
-        Ok(Self {
-            period,
-            window: Ring::new(period),
-            plain_sum: 0.0,
-            weighted_sum: 0.0,
-            trailing: 0.0,
-            until_rebuild: 0,
-        })
-    }
-
-    pub fn update(&mut self, value: f64) -> Option<f64> {
-        if self.period == 1 {
-            // One weight: the value itself, as TA-Lib returns it.
-            return Some(value);
-        }
-        self.window.push(value);
-        if !self.window.is_full() {
-            return None;
-        }
-        let average;
-        if self.until_rebuild == 0 {
-            let (plain, weighted) = window_sums(self.window.iter());
-            average = weighted * (1.0 / weight_total(self.period));
-            self.plain_sum = plain;
-            self.weighted_sum = weighted - plain;
-            self.until_rebuild = wma_rebuild_interval(self.period);
-        } else {
-            self.plain_sum += value;
-            self.plain_sum -= self.trailing;
-            self.weighted_sum += value * self.period as f64;
-            average = self.weighted_sum * (1.0 / weight_total(self.period));
-            self.weighted_sum -= self.plain_sum;
-        }
-        self.trailing = self.window.oldest();
-        self.until_rebuild -= 1;
-        Some(average)
-    }
-
-    pub fn reset(&mut self) {
-        self.window.clear();
-        self.plain_sum = 0.0;
-        self.weighted_sum = 0.0;
-        self.trailing = 0.0;
-        self.until_rebuild = 0;
-    }
-}
-
-/// [`Wma`] over a whole series: NaN for the first `period - 1` positions.
-pub fn wma(values: &[f64], period: usize) -> Result<Vec<f64>, IndicatorError> {
-    let period = check_period("period", period, 1)?;
-    if period == 1 {
-        return Ok(values.to_vec());
-    }
-    let mut output = warm_up(values.len(), period - 1);
-    if values.len() < period {
-        return Ok(output);
-    }
-    let inverse_total = 1.0 / weight_total(period);
-    let weight = period as f64;
-    let (mut plain, mut weighted) = window_sums(values[..period].iter().copied());
-    output.push(weighted * inverse_total);
-    let interval = wma_rebuild_interval(period);
-    let mut next_rebuild = period - 1 + interval;
-    let mut sums = [0.0; TILE];
-    let mut block = [0.0; TILE];
-    for range in tiles(period, values.len()) {
-        let len = range.len();
-        let last = range.end - 1;
-        let entering = &values[range.clone()];
-        let leaving = &values[range.start - period..range.end - period];
-        for ((slot, new), old) in sums[..len].iter_mut().zip(entering).zip(leaving) {
-            *slot = new - old;
-        }
-        // Each step adds the new value at full weight and lowers every older weight by
-        // one, which is subtracting the previous plain sum.
-        let previous_plain = plain;
-        plain = scan(&mut sums[..len], 1.0, plain);
-        block[0] = weight * entering[0] - previous_plain;
-        for ((slot, new), earlier) in block[1..len].iter_mut().zip(&entering[1..]).zip(&sums) {
-            *slot = weight * new - earlier;
-        }
-        weighted = scan(&mut block[..len], 1.0, weighted);
-        // Tiles and the rebuild interval are aligned, so a rebuild falls on a tile's end.
-        if last == next_rebuild {
-            (plain, weighted) = window_sums(values[last + 1 - period..=last].iter().copied());
-            block[len - 1] = weighted;
-            next_rebuild += interval;
-        }
-        block[..len]
-            .iter_mut()
-            .for_each(|slot| *slot *= inverse_total);
-        output.extend_from_slice(&block[..len]);
-    }
-    Ok(output)
-}
-
-/// Outputs between two rebuilds of the WMA sums: a multiple of [`TILE`] (so rebuilds
-/// fall on tile ends), short enough that the doubly summed rounding stays near 1e-13 of
-/// the average, and at least four windows long so a rebuild stays a small share of the
-/// work between two.
-fn wma_rebuild_interval(period: usize) -> usize {
-    TILE * period.div_ceil(TILE / 4)
-}
-
-/// The plain and the weighted sum (weights 1, 2, ... from the oldest) of a window.
-fn window_sums(window: impl Iterator<Item = f64>) -> (f64, f64) {
-    window
-        .enumerate()
-        .fold((0.0, 0.0), |(plain, weighted), (index, value)| {
-            (plain + value, weighted + value * (index + 1) as f64)
-        })
-}
-
-/// `1 + 2 + ... + period`.
-fn weight_total(period: usize) -> f64 {
-    (period * (period + 1) / 2) as f64
-}
-
 /// Consecutive ranges of at most [`TILE`] indices covering `start..end`.
 pub(crate) fn tiles(start: usize, end: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
     (start..end)
@@ -307,26 +168,6 @@ mod tests {
             .filter_map(|value| streaming.update(*value))
             .collect();
         assert_eq!(values, vec![2.0, 4.0]);
-    }
-
-    #[test]
-    fn wma_weights_the_newest_value_most() {
-        // (1*1 + 2*2 + 3*3) / 6 = 14 / 6, then (2 + 6 + 12) / 6 = 20 / 6.
-        let expected = [14.0 / 6.0, 20.0 / 6.0];
-        let output = wma(&[1.0, 2.0, 3.0, 4.0], 3).unwrap();
-        let mut streaming = Wma::new(3).unwrap();
-        let values: Vec<_> = [1.0, 2.0, 3.0, 4.0]
-            .iter()
-            .filter_map(|value| streaming.update(*value))
-            .collect();
-        assert_eq!(values.len(), 2);
-        for ((batch, streamed), expected) in output[2..].iter().zip(&values).zip(expected) {
-            assert!((batch - expected).abs() < 1e-14, "{batch} vs {expected}");
-            assert!(
-                (streamed - expected).abs() < 1e-14,
-                "{streamed} vs {expected}"
-            );
-        }
     }
 
     #[test]

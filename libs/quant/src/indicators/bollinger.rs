@@ -1,8 +1,9 @@
 //! Bollinger bands (TA-Lib BBANDS with a simple moving average) and %b.
+use super::block::{LANES, Lanes, column, into_series};
 use super::deviation::{deviation_of, standard_deviation};
 use super::error::{IndicatorError, check_multiplier, check_period};
-use super::kernel::{TILE, warm_up};
-use crate::stats::rolling::{WindowSums, each_window};
+use super::moments::{FromMoments, over_windows};
+use crate::stats::rolling::WindowSums;
 
 /// The bands of one bar.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,54 +76,45 @@ pub fn bollinger(
     deviations_down: f64,
 ) -> Result<BollingerSeries, IndicatorError> {
     let period = check_period("period", period, 2)?;
-    let deviations_up = check_multiplier("deviations_up", deviations_up)?;
-    let deviations_down = check_multiplier("deviations_down", deviations_down)?;
+    let multipliers = Multipliers {
+        up: check_multiplier("deviations_up", deviations_up)?,
+        down: check_multiplier("deviations_down", deviations_down)?,
+    };
     let len = closes.len();
-    let mut series = BollingerSeries {
-        upper: warm_up(len, period - 1),
-        middle: warm_up(len, period - 1),
-        lower: warm_up(len, period - 1),
-        percent_b: warm_up(len, period - 1),
-    };
-    let inverse_count = 1.0 / period as f64;
-    // The sequential part fills a block of means and variances; the bands of a whole
-    // block are then computed and appended together.
-    let mut means = [0.0; TILE];
-    let mut variances = [0.0; TILE];
-    let mut filled = 0;
-    let mut first = period - 1;
-    let mut flush = |first: usize, means: &[f64], variances: &[f64]| {
-        let count = means.len();
-        let mut upper = [0.0; TILE];
-        let mut lower = [0.0; TILE];
-        let mut percent_b = [0.0; TILE];
-        let block = closes[first..first + count]
-            .iter()
-            .zip(means)
-            .zip(variances)
-            .zip(upper.iter_mut().zip(&mut lower).zip(&mut percent_b));
-        for (((close, middle), variance), ((upper, lower), percent_b)) in block {
-            let deviation = deviation_of(*variance);
-            let output = bands(*close, *middle, deviation, deviations_up, deviations_down);
-            (*upper, *lower, *percent_b) = (output.upper, output.lower, output.percent_b);
+    let mut bands = (column(len), column(len), column(len), column(len));
+    over_windows(closes, period, multipliers, &mut bands);
+    Ok(BollingerSeries {
+        upper: into_series(bands.0, len),
+        middle: into_series(bands.1, len),
+        lower: into_series(bands.2, len),
+        percent_b: into_series(bands.3, len),
+    })
+}
+
+/// The batch form's outputs: the bands of each window.
+#[derive(Debug, Clone, Copy)]
+struct Multipliers {
+    up: f64,
+    down: f64,
+}
+
+impl FromMoments<LANES> for Multipliers {
+    type Output = (Lanes, Lanes, Lanes, Lanes);
+
+    #[inline(always)]
+    fn outputs(&self, closes: &Lanes, means: &Lanes, variances: &Lanes) -> Self::Output {
+        let mut outputs = ([0.0; LANES], [0.0; LANES], [0.0; LANES], [0.0; LANES]);
+        let (upper, middle, lower, percent_b) = &mut outputs;
+        let inputs = closes.iter().zip(means).zip(variances);
+        let slots = upper.iter_mut().zip(middle).zip(lower).zip(percent_b);
+        for (((close, mean), variance), (((upper, middle), lower), percent_b)) in inputs.zip(slots)
+        {
+            let output = bands(*close, *mean, deviation_of(*variance), self.up, self.down);
+            (*upper, *middle, *lower, *percent_b) =
+                (output.upper, output.middle, output.lower, output.percent_b);
         }
-        series.upper.extend_from_slice(&upper[..count]);
-        series.middle.extend_from_slice(means);
-        series.lower.extend_from_slice(&lower[..count]);
-        series.percent_b.extend_from_slice(&percent_b[..count]);
-    };
-    each_window(closes, period, |_, sums| {
-        means[filled] = sums.mean(inverse_count);
-        variances[filled] = sums.variance(inverse_count);
-        filled += 1;
-        if filled == TILE {
-            flush(first, &means, &variances);
-            first += TILE;
-            filled = 0;
-        }
-    });
-    flush(first, &means[..filled], &variances[..filled]);
-    Ok(series)
+        outputs
+    }
 }
 
 fn bands(close: f64, middle: f64, deviation: f64, up: f64, down: f64) -> BollingerOutput {

@@ -1,7 +1,10 @@
 //! Rolling population standard deviation (TA-Lib STDDEV, with its `nbdev` multiplier)
-//! and the rolling z-score, both on the cancellation-free sums of `stats::rolling`.
+//! and the rolling z-score, on cancellation-free sums: the streaming forms on those of
+//! `stats::rolling`, the batch form of STDDEV on the block kernel of `moments`.
+use super::block::{BLOCK, Block, column, into_series};
 use super::error::{IndicatorError, check_multiplier, check_period};
-use super::kernel::{EPSILON, TILE, warm_up};
+use super::kernel::{EPSILON, warm_up};
+use super::moments::{FromMoments, over_windows};
 use crate::stats::rolling::{ShiftedSums, WindowSums, each_window};
 
 /// `deviations * σ` of the last `period` values (σ divides by `period`); first value at
@@ -38,28 +41,24 @@ impl StdDev {
 pub fn stddev(values: &[f64], period: usize, deviations: f64) -> Result<Vec<f64>, IndicatorError> {
     let period = check_period("period", period, 2)?;
     let deviations = check_multiplier("deviations", deviations)?;
-    let mut output = warm_up(values.len(), period - 1);
-    let inverse_count = 1.0 / period as f64;
-    // Variances are gathered a block at a time so the square roots run together.
-    let mut variances = [0.0; TILE];
-    let mut filled = 0;
-    let flush = |variances: &[f64], output: &mut Vec<f64>| {
-        output.extend(
-            variances
-                .iter()
-                .map(|variance| deviation_of(*variance) * deviations),
-        );
-    };
-    each_window(values, period, |_, sums| {
-        variances[filled] = sums.variance(inverse_count);
-        filled += 1;
-        if filled == TILE {
-            flush(&variances, &mut output);
-            filled = 0;
-        }
-    });
-    flush(&variances[..filled], &mut output);
-    Ok(output)
+    let mut series = column::<BLOCK>(values.len());
+    over_windows(values, period, Scaled { deviations }, &mut series);
+    Ok(into_series(series, values.len()))
+}
+
+/// The batch form's outputs: `deviations * σ` of each window.
+#[derive(Debug, Clone, Copy)]
+struct Scaled {
+    deviations: f64,
+}
+
+impl FromMoments<BLOCK> for Scaled {
+    type Output = Block;
+
+    #[inline(always)]
+    fn outputs(&self, _: &Block, _: &Block, variances: &Block) -> Block {
+        variances.map(|variance| deviation_of(variance) * self.deviations)
+    }
 }
 
 /// How many population standard deviations the newest value lies from the mean of the

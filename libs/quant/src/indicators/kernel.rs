@@ -97,6 +97,46 @@ pub(crate) fn scan_pair(
     (y, z)
 }
 
+/// Exponential smoothing `y = decay * y + gain * x`, four inputs per step in the blocked
+/// form of [`scan`]. Only the constants: the smoothed value is the caller's, so that a
+/// batch kernel's running state stays a few values (it is copied out after every block).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Smoothing {
+    gain: f64,
+    /// `decay`, `decay²`, `decay³`, `decay⁴`.
+    powers: [f64; 4],
+}
+
+impl Smoothing {
+    /// An EMA's, with smoothing factor `k` (gain `k`, decay `1 - k`).
+    pub(crate) fn exponential(k: f64) -> Self {
+        let decay = 1.0 - k;
+        let squared = decay * decay;
+        Self {
+            gain: k,
+            powers: [decay, squared, squared * decay, squared * squared],
+        }
+    }
+
+    /// The next four values after `value` for inputs `x`; `value` becomes the last.
+    #[inline(always)]
+    pub(crate) fn next4(&self, value: &mut f64, x: [f64; 4]) -> [f64; 4] {
+        let decay = self.powers[0];
+        let drive = x.map(|x| self.gain * x);
+        let partial1 = decay * drive[0] + drive[1];
+        let partial2 = decay * partial1 + drive[2];
+        let partial3 = decay * partial2 + drive[3];
+        let y = *value;
+        *value = self.powers[3] * y + partial3;
+        [
+            self.powers[0] * y + drive[0],
+            self.powers[1] * y + partial1,
+            self.powers[2] * y + partial2,
+            *value,
+        ]
+    }
+}
+
 /// The last `capacity` values pushed, oldest first.
 #[derive(Debug, Clone)]
 pub(crate) struct Ring {

@@ -4,6 +4,7 @@
 //! Where TA-Lib has the indicator, warm-up length and values follow TA-Lib.
 mod average;
 mod bar;
+mod block;
 mod bollinger;
 mod channel;
 mod deviation;
@@ -11,11 +12,13 @@ mod directional;
 mod error;
 pub(crate) mod kernel;
 mod macd;
+mod moments;
 mod momentum;
 mod range;
 mod volume;
+mod weighted;
 
-pub use average::{Ema, Sma, Wma, ema, sma, wma};
+pub use average::{Ema, Sma, ema, sma};
 pub use bar::Bar;
 pub use bollinger::{Bollinger, BollingerOutput, BollingerSeries, bollinger};
 pub use channel::{
@@ -31,3 +34,4 @@ pub use macd::{Macd, MacdOutput, MacdSeries, macd};
 pub use momentum::{Roc, Rsi, roc, rsi};
 pub use range::{Atr, TrueRange, atr, trange};
 pub use volume::{Obv, RollingVwap, Vwap, obv, rolling_vwap, vwap};
+pub use weighted::{Wma, wma};

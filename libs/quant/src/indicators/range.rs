@@ -1,8 +1,8 @@
 //! True range (TA-Lib TRANGE) and the average true range (ATR, Wilder's smoothing).
-use super::average::tiles;
 use super::bar::Bar;
+use super::block::{BLOCK, Block, column, extend, into_series, padded, push_values};
 use super::error::{IndicatorError, check_length, check_period};
-use super::kernel::{TILE, scan, warm_up};
+use super::kernel::{scan, warm_up};
 
 /// The largest of today's range and the distances from yesterday's close to today's
 /// high and low; first value at index 1.
@@ -103,42 +103,82 @@ pub fn atr(
     close: &[f64],
     period: usize,
 ) -> Result<Vec<f64>, IndicatorError> {
-    let mut state = Atr::new(period)?;
+    let period = check_period("period", period, 1)?;
     check_bars(high, low, close)?;
     if period == 1 {
         return trange(high, low, close);
     }
     let len = high.len();
-    let mut output = warm_up(len, period);
     if len <= period {
-        return Ok(output);
+        return Ok(warm_up(len, period));
     }
-    for index in 0..=period {
-        if let Some(first) = state.step(high[index], low[index], close[index]) {
-            output.push(first);
+    let smoothing = Wilder::new(period);
+    let range_at = |index: usize| true_range(high[index], low[index], close[index - 1]);
+    // Warm-up, the seed (the mean of the first `period` true ranges, summed in TA-Lib's
+    // order), and the smoothing up to the first block boundary, value by value.
+    let start = (period + 1).next_multiple_of(BLOCK).min(len);
+    let mut lead = warm_up(start, period);
+    let seed = (1..=period)
+        .map(range_at)
+        .fold(0.0, |sum, range| sum + range)
+        / period as f64;
+    lead.push(seed);
+    let mut drive: Vec<f64> = (period + 1..start)
+        .map(|index| range_at(index) * smoothing.share)
+        .collect();
+    let value = scan(&mut drive, smoothing.decay, seed);
+    lead.extend_from_slice(&drive);
+    let mut series = column::<BLOCK>(len);
+    push_values(&mut series, &lead);
+    let (highs, high_rest) = high[start..].as_chunks::<BLOCK>();
+    let (lows, low_rest) = low[start..].as_chunks::<BLOCK>();
+    let (previous_closes, _) = close[start - 1..].as_chunks::<BLOCK>();
+    let bars = highs.iter().zip(lows).zip(previous_closes);
+    let mut value = extend(
+        &mut series,
+        bars,
+        value,
+        #[inline(always)]
+        |value: &mut f64, ((high, low), previous_close)| {
+            smoothing.block(value, high, low, previous_close)
+        },
+    );
+    if !high_rest.is_empty() {
+        let previous_close = padded(&close[len - 1 - high_rest.len()..len - 1], 0.0);
+        let (high_rest, low_rest) = (padded(high_rest, 0.0), padded(low_rest, 0.0));
+        series.push(smoothing.block(&mut value, &high_rest, &low_rest, &previous_close));
+    }
+    Ok(into_series(series, len))
+}
+
+/// Wilder's smoothing of true ranges, `(atr * (period - 1) + tr) / period`, computed as
+/// `decay * atr + share * tr`.
+#[derive(Debug, Clone, Copy)]
+struct Wilder {
+    share: f64,
+    decay: f64,
+}
+
+impl Wilder {
+    fn new(period: usize) -> Self {
+        Self {
+            share: 1.0 / period as f64,
+            decay: (period as f64 - 1.0) / period as f64,
         }
     }
-    let share = 1.0 / period as f64;
-    let decay = (period as f64 - 1.0) / period as f64;
-    let mut value = state.value;
-    let mut block = [0.0; TILE];
-    for range in tiles(period + 1, len) {
-        let count = range.len();
-        let highs = &high[range.clone()];
-        let lows = &low[range.clone()];
-        let previous_closes = &close[range.start - 1..range.end - 1];
-        for (((slot, high), low), previous_close) in block[..count]
-            .iter_mut()
-            .zip(highs)
-            .zip(lows)
-            .zip(previous_closes)
-        {
-            *slot = true_range(*high, *low, *previous_close) * share;
+
+    /// The ATR at a block of bars, continuing from `value` (left at the last of them).
+    /// Always inlined, so that `value` stays in a register from block to block.
+    #[inline(always)]
+    fn block(&self, value: &mut f64, high: &Block, low: &Block, previous_close: &Block) -> Block {
+        let mut block = [0.0; BLOCK];
+        let bars = high.iter().zip(low).zip(previous_close);
+        for (slot, ((high, low), previous_close)) in block.iter_mut().zip(bars) {
+            *slot = true_range(*high, *low, *previous_close) * self.share;
         }
-        value = scan(&mut block[..count], decay, value);
-        output.extend_from_slice(&block[..count]);
+        *value = scan(&mut block, self.decay, *value);
+        block
     }
-    Ok(output)
 }
 
 /// TA-Lib's order: start from high - low, then compare with each close distance.
