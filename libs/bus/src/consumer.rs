@@ -86,6 +86,12 @@ pub enum HandlerError {
     Poison(String),
 }
 
+/// A handler and the key that orders its messages.
+struct Keyed<K, H> {
+    key: K,
+    handler: H,
+}
+
 pub struct Consumer {
     bus: Bus,
     topic: String,
@@ -111,19 +117,34 @@ impl Consumer {
         }
     }
 
-    /// Handles messages until `shutdown`. Redis errors are logged and retried.
-    pub async fn run<H, Fut>(self, shutdown: CancellationToken, mut handler: H)
+    /// Handles messages one at a time, in stream order, until `shutdown`. Redis errors
+    /// are logged and retried.
+    pub async fn run<H, Fut>(self, shutdown: CancellationToken, handler: H)
     where
-        H: FnMut(Message) -> Fut,
+        H: Fn(Message) -> Fut,
         Fut: std::future::Future<Output = Result<(), HandlerError>>,
     {
+        self.run_keyed(shutdown, |_: &str| String::new(), handler)
+            .await;
+    }
+
+    /// Like `run`, but the messages of one read with different keys (`key` of the event
+    /// JSON) are handled concurrently; those with the same key stay in stream order. Each
+    /// is acknowledged once handled, as with `run`.
+    pub async fn run_keyed<K, H, Fut>(self, shutdown: CancellationToken, key: K, handler: H)
+    where
+        K: Fn(&str) -> String,
+        H: Fn(Message) -> Fut,
+        Fut: std::future::Future<Output = Result<(), HandlerError>>,
+    {
+        let handler = Keyed { key, handler };
         let mut failures = 0u32;
         let mut last_retry_pass: Option<Instant> = None;
         let mut connection: Option<ConnectionManager> = None;
         while !shutdown.is_cancelled() {
             let pass = match connection.as_mut() {
                 Some(connection) => {
-                    self.pass(connection, &mut handler, &mut last_retry_pass, &shutdown)
+                    self.pass(connection, &handler, &mut last_retry_pass, &shutdown)
                         .await
                 }
                 None => self.bus.blocking_connection().await.map(|made| {
@@ -144,15 +165,16 @@ impl Consumer {
         }
     }
 
-    async fn pass<H, Fut>(
+    async fn pass<K, H, Fut>(
         &self,
         connection: &mut ConnectionManager,
-        handler: &mut H,
+        handler: &Keyed<K, H>,
         last_retry_pass: &mut Option<Instant>,
         shutdown: &CancellationToken,
     ) -> Result<(), BusError>
     where
-        H: FnMut(Message) -> Fut,
+        K: Fn(&str) -> String,
+        H: Fn(Message) -> Fut,
         Fut: std::future::Future<Output = Result<(), HandlerError>>,
     {
         // Every pass, so a group lost with a Redis restart is made again.
@@ -225,18 +247,47 @@ impl Consumer {
         Ok(reply.claimed)
     }
 
-    async fn handle_all<H, Fut>(
+    /// Handles entries in groups by key: groups concurrently, each group in order.
+    async fn handle_all<K, H, Fut>(
         &self,
         connection: &mut ConnectionManager,
         entries: Vec<StreamId>,
-        handler: &mut H,
+        handler: &Keyed<K, H>,
     ) -> Result<(), BusError>
     where
-        H: FnMut(Message) -> Fut,
+        K: Fn(&str) -> String,
+        H: Fn(Message) -> Fut,
         Fut: std::future::Future<Output = Result<(), HandlerError>>,
     {
+        let mut groups: Vec<(String, Vec<StreamId>)> = Vec::new();
         for entry in entries {
-            self.handle_one(connection, entry, handler).await?;
+            let key = text_fields(&entry.map)
+                .get("data")
+                .map(|data| (handler.key)(data))
+                .unwrap_or_default();
+            match groups.iter_mut().find(|(known, _)| *known == key) {
+                Some((_, group)) => group.push(entry),
+                None => groups.push((key, vec![entry])),
+            }
+        }
+        if groups.len() <= 1 {
+            for entry in groups.into_iter().flat_map(|(_, group)| group) {
+                self.handle_one(connection, entry, &handler.handler).await?;
+            }
+            return Ok(());
+        }
+        let runs = groups.into_iter().map(|(_, group)| {
+            let mut connection = connection.clone();
+            async move {
+                for entry in group {
+                    self.handle_one(&mut connection, entry, &handler.handler)
+                        .await?;
+                }
+                Ok::<(), BusError>(())
+            }
+        });
+        for result in futures::future::join_all(runs).await {
+            result?;
         }
         Ok(())
     }
@@ -245,10 +296,10 @@ impl Consumer {
         &self,
         connection: &mut ConnectionManager,
         entry: StreamId,
-        handler: &mut H,
+        handler: &H,
     ) -> Result<(), BusError>
     where
-        H: FnMut(Message) -> Fut,
+        H: Fn(Message) -> Fut,
         Fut: std::future::Future<Output = Result<(), HandlerError>>,
     {
         let stream = self.bus.stream_key(&self.topic);

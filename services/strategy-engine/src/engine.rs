@@ -232,8 +232,10 @@ pub async fn consume(
         group = GROUP,
         "consuming closed candles"
     );
+    // Candles of different markets close together; each market's are taken in order,
+    // the markets side by side, so that one market's pass does not delay another's.
     consumer
-        .run(shutdown, |message: Message| {
+        .run_keyed(shutdown, market_key, |message: Message| {
             let engine = engine.clone();
             async move {
                 let received = Received {
@@ -258,4 +260,33 @@ pub async fn consume(
 /// The wall clock in Unix milliseconds.
 pub fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
+}
+
+/// The market of a candle event (venue, symbol, interval), read without decoding it all.
+fn market_key(data: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct Market<'a> {
+        #[serde(borrow)]
+        venue: std::borrow::Cow<'a, str>,
+        #[serde(borrow)]
+        symbol: std::borrow::Cow<'a, str>,
+        #[serde(borrow)]
+        interval: std::borrow::Cow<'a, str>,
+    }
+    serde_json::from_str::<Market<'_>>(data).map_or_else(
+        |_| String::new(),
+        |market| format!("{}|{}|{}", market.venue, market.symbol, market.interval),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::market_key;
+
+    #[test]
+    fn the_market_key_names_venue_symbol_and_interval() {
+        let event = r#"{"venue":"binance","symbol":"BTC-USDT","interval":"5s","candle":{},"closed_at_ms":1}"#;
+        assert_eq!(market_key(event), "binance|BTC-USDT|5s");
+        assert_eq!(market_key("not json"), "");
+    }
 }

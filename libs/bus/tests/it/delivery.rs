@@ -14,7 +14,7 @@ type Seen = Arc<Mutex<Vec<u32>>>;
 
 fn recorder(
     seen: &Seen,
-) -> impl FnMut(quorum_bus::Message) -> std::future::Ready<Result<(), HandlerError>> + use<> {
+) -> impl Fn(quorum_bus::Message) -> std::future::Ready<Result<(), HandlerError>> + use<> {
     let seen = seen.clone();
     move |message| {
         let value: u32 = match message.decode() {
@@ -55,6 +55,66 @@ async fn published_events_are_handled_once_and_acknowledged() {
     assert_eq!(*seen.lock().unwrap(), (0..20).collect::<Vec<_>>());
     eventually("all acknowledged", || true).await;
     assert_eq!(pending(&redis, "t:numbers", "g").await, 0);
+    stop.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test]
+async fn keyed_consumers_handle_keys_concurrently_and_each_key_in_order() {
+    let redis = TestRedis::start().await;
+    let bus = Bus::connect(&redis.url, "t").await.unwrap();
+    // Published before the consumer starts, so that one read takes them all.
+    for (key, n) in [
+        ("slow", 1),
+        ("fast", 1),
+        ("slow", 2),
+        ("fast", 2),
+        ("fast", 3),
+    ] {
+        bus.publish("keyed", &serde_json::json!({"key": key, "n": n}))
+            .await
+            .unwrap();
+    }
+    let seen: Arc<Mutex<Vec<(String, u64)>>> = Arc::default();
+    let record = seen.clone();
+    let stop = CancellationToken::new();
+    let consumer = bus.consumer("keyed", "g", "c1", quick());
+    let key = |data: &str| {
+        serde_json::from_str::<serde_json::Value>(data).map_or(String::new(), |value| {
+            value["key"].as_str().unwrap_or_default().to_string()
+        })
+    };
+    let task = tokio::spawn(consumer.run_keyed(stop.clone(), key, move |message| {
+        let record = record.clone();
+        async move {
+            let event: serde_json::Value = message.decode()?;
+            let key = event["key"].as_str().unwrap_or_default().to_string();
+            if key == "slow" {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            let n = event["n"].as_u64().unwrap_or_default();
+            record.lock().unwrap().push((key, n));
+            Ok(())
+        }
+    }));
+    eventually("five events", || seen.lock().unwrap().len() == 5).await;
+    let seen = seen.lock().unwrap().clone();
+    let order = |key: &str| -> Vec<u64> {
+        seen.iter()
+            .filter(|(known, _)| known == key)
+            .map(|(_, n)| *n)
+            .collect()
+    };
+    assert_eq!(order("slow"), [1, 2]);
+    assert_eq!(order("fast"), [1, 2, 3]);
+    // The fast key did not wait behind the slow one.
+    let first_slow = seen.iter().position(|(key, _)| key == "slow").unwrap();
+    assert_eq!(first_slow, 3, "{seen:?}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while pending(&redis, "t:keyed", "g").await > 0 {
+        assert!(std::time::Instant::now() < deadline, "not all acknowledged");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     stop.cancel();
     task.await.unwrap();
 }
