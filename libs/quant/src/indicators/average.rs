@@ -1,5 +1,6 @@
 //! Moving averages: simple (TA-Lib SMA) and exponential (EMA, seeded with the SMA of the
 //! first `period` values); the linearly weighted one (WMA) is in `weighted`.
+use super::block::{BLOCK, Block, column, extend, into_series, push_values};
 use super::error::{IndicatorError, check_period};
 use super::kernel::{Ring, TILE, scan, warm_up};
 
@@ -41,29 +42,120 @@ impl Sma {
 }
 
 /// [`Sma`] over a whole series: NaN for the first `period - 1` positions.
+///
+/// A block of [`BLOCK`] positions at a time, the running sum carried from block to block.
+/// Exact far from the start of the series: the sum is rebuilt from the window's values at
+/// the first block and every [`sma_rebuild_interval`] positions after it, so any value
+/// carries the rounding of at most one interval of updates (at most a few hundred ulps of
+/// the largest window sum in that interval) whatever came before. TA-Lib and the
+/// streaming form carry one sum over the whole series instead, whose rounding grows with
+/// the position and stays after the values that caused it have left the window.
 pub fn sma(values: &[f64], period: usize) -> Result<Vec<f64>, IndicatorError> {
     let period = check_period("period", period, 1)?;
-    let mut output = warm_up(values.len(), period - 1);
-    if values.len() < period {
-        return Ok(output);
+    if period == 1 {
+        // The average of one value is the value, as TA-Lib returns it.
+        return Ok(values.to_vec());
     }
-    let divisor = period as f64;
-    let inverse = 1.0 / divisor;
-    let mut sum = values[..period].iter().fold(0.0, |sum, value| sum + value);
-    output.push(sum / divisor);
-    let mut buffer = [0.0; TILE];
-    for range in tiles(period, values.len()) {
-        let block = &mut buffer[..range.len()];
-        let entering = &values[range.clone()];
-        let leaving = &values[range.start - period..range.end - period];
-        for ((slot, new), old) in block.iter_mut().zip(entering).zip(leaving) {
-            *slot = new - old;
+    let len = values.len();
+    let windows = Windows {
+        values,
+        period,
+        inverse: 1.0 / period as f64,
+    };
+    // Up to the first block boundary at or after `period`, and the last partial block,
+    // each window from its values.
+    let start = period.next_multiple_of(BLOCK).min(len);
+    let lead: Vec<f64> = (0..start).map(|end| windows.average_at(end)).collect();
+    let mut series = column::<BLOCK>(len);
+    push_values(&mut series, &lead);
+    let (entering, entering_rest) = values[start..].as_chunks::<BLOCK>();
+    let (leaving, _) = values[start.saturating_sub(period)..].as_chunks::<BLOCK>();
+    let running = Running {
+        sum: 0.0,
+        next: start,
+        until_rebuild: 0,
+    };
+    extend(
+        &mut series,
+        entering.iter().zip(leaving),
+        running,
+        #[inline(always)]
+        |running: &mut Running, (entering, leaving)| windows.block(running, entering, leaving),
+    );
+    let tail: Vec<f64> = (len - entering_rest.len()..len)
+        .map(|end| windows.average_at(end))
+        .collect();
+    push_values(&mut series, &tail);
+    Ok(into_series(series, len))
+}
+
+/// The windows of a series for the batch SMA, and their constants.
+#[derive(Debug, Clone, Copy)]
+struct Windows<'a> {
+    values: &'a [f64],
+    period: usize,
+    inverse: f64,
+}
+
+/// What the batch SMA carries from block to block (copied out after every block, so
+/// kept to the values that change).
+#[derive(Debug, Clone, Copy)]
+struct Running {
+    /// Sum of the window ending just before position `next`.
+    sum: f64,
+    next: usize,
+    /// Blocks left before the sum is rebuilt from the window; 0 before the first block.
+    until_rebuild: usize,
+}
+
+impl Windows<'_> {
+    /// The sum of the `period` values before `end` (exclusive), added oldest first as
+    /// TA-Lib adds its first window.
+    fn sum_before(&self, end: usize) -> f64 {
+        self.values[end - self.period..end]
+            .iter()
+            .fold(0.0, |sum, value| sum + value)
+    }
+
+    /// The average of the window ending at `end` from its values; NaN before `period - 1`.
+    fn average_at(&self, end: usize) -> f64 {
+        if end + 1 < self.period {
+            return f64::NAN;
         }
-        sum = scan(block, 1.0, sum);
-        block.iter_mut().for_each(|slot| *slot *= inverse);
-        output.extend_from_slice(block);
+        self.sum_before(end + 1) / self.period as f64
     }
-    Ok(output)
+
+    /// The averages at a block of positions, whose newest values are `entering` and whose
+    /// values just out of the window are `leaving`. Always inlined, so that the sum stays
+    /// in a register from block to block.
+    ///
+    /// The changes of the sum are computed for the whole block and added up by [`scan`],
+    /// one addition on the carried chain per four positions (a plain running sum, one
+    /// per position, measured 1.1x slower with the inputs in cache; over 1,000,000 bars
+    /// both wait on memory). The sums differ from TA-Lib's sequential ones by rounding.
+    #[inline(always)]
+    fn block(&self, running: &mut Running, entering: &Block, leaving: &Block) -> Block {
+        if running.until_rebuild == 0 {
+            running.sum = self.sum_before(running.next);
+            running.until_rebuild = sma_rebuild_interval(self.period) / BLOCK;
+        }
+        running.until_rebuild -= 1;
+        running.next += BLOCK;
+        let mut averages = [0.0; BLOCK];
+        for (average, (entering, leaving)) in averages.iter_mut().zip(entering.iter().zip(leaving))
+        {
+            *average = entering - leaving;
+        }
+        running.sum = scan(&mut averages, 1.0, running.sum);
+        averages.map(|sum| sum * self.inverse)
+    }
+}
+
+/// Positions between two rebuilds of the batch SMA's sum: a whole number of blocks, and
+/// at least four windows, so that a rebuild (`period` additions) costs a quarter of an
+/// addition per position or less; 256 for the common periods up to 64.
+fn sma_rebuild_interval(period: usize) -> usize {
+    (4 * period).max(256).next_multiple_of(BLOCK)
 }
 
 /// Exponential moving average with `k = 2 / (period + 1)`, seeded like TA-Lib with the
@@ -178,6 +270,34 @@ mod tests {
         average.reset();
         assert_eq!(average.update(1.0), None);
         assert_eq!(average.update(3.0), Some(2.0));
+    }
+
+    /// Rounding taken on while the values were large does not stay in the sum once they
+    /// have left the window: after a stretch near 1e9, averages of values near 1 are as
+    /// exact as at the start (TA-Lib, whose sum runs over the whole series, is off by 2e-7).
+    #[test]
+    fn sma_forgets_the_rounding_of_values_that_left_the_window() {
+        let period = 20;
+        let values: Vec<f64> = (0..20_000)
+            .map(|i| {
+                let wiggle = (f64::from(i) * 0.7).sin();
+                if i < 10_000 {
+                    1e9 + 1e3 * wiggle
+                } else {
+                    1.0 + 0.1 * wiggle
+                }
+            })
+            .collect();
+        let output = sma(&values, period).unwrap();
+        let settled = 10_000 + sma_rebuild_interval(period) + period;
+        for end in (period - 1..9_000).chain(settled..values.len()) {
+            let window = &values[end + 1 - period..=end];
+            let exact = window.iter().sum::<f64>() / period as f64;
+            let error = ((output[end] - exact) / exact).abs();
+            assert!(error < 1e-13, "SMA[{end}]: relative error {error:e}");
+        }
+        assert_eq!(sma(&values[..7], period).unwrap().len(), 7);
+        assert_eq!(sma(&values[..3], 1).unwrap(), &values[..3]);
     }
 
     #[test]
