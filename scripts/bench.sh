@@ -9,11 +9,12 @@
 #   scripts/bench.sh p6     closed candle to order accepted, through the compose stack
 #   scripts/bench.sh build  build budget: cold, warm, a library change, a service change
 #   scripts/bench.sh all    p2, p3 and p8 (build takes about half an hour on 2 cores)
+#   QUORUM_BENCH_PROFILE=fast-release runs the consensus benchmark without LTO (faster build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
   exit 64
 }
 
@@ -46,7 +47,7 @@ consensus() {
   ensure_postgres
   # The benchmark starts its own redis-server, so only the binary is needed.
   ensure_redis
-  cargo run --quiet --release --locked -p consensus-engine --example consensus_bench
+  cargo run --quiet --profile "${QUORUM_BENCH_PROFILE:-release}" --locked -p consensus-engine --example consensus_bench
 }
 
 source scripts/lib/bench_build.sh

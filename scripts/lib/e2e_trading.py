@@ -222,36 +222,44 @@ def expected_balances(opening, orders):
 
 
 def portfolio_matches_fills(client, strategy_id, opening):
+    """With the strategy stopped (a run in flight may still finish), the ledger equals
+    the fills and the venue's balances; retried while the last fill travels."""
+    client.call(STRATEGY_ENGINE, "quorum.trading.v1.StrategyEngineService/StopStrategy",
+                {"strategy_id": strategy_id})
+    base = SYMBOL.split("-")[0]
+    last = {"problem": "not checked"}
+
     def probe():
         orders = orders_of(client, strategy_id)
-        fills = sum(len(o.get("fills", [])) for o in orders)
+        want = expected_balances(opening, orders)
         portfolio = client.call(PORTFOLIO, "quorum.trading.v1.PortfolioService/GetPortfolio",
                                 {"account": ACCOUNT, "venue": VENUE})["portfolio"]
-        if int(portfolio.get("fills", 0)) < fills:
+        have = {b["asset"]: dec(b.get("quantity")) for b in portfolio.get("balances", [])}
+        differing = {a: (str(have.get(a)), str(w)) for a, w in want.items()
+                     if have.get(a, Decimal(0)) != w}
+        net = want[base] - opening.get(base, Decimal(0))
+        positions = client.call(PORTFOLIO, "quorum.trading.v1.PortfolioService/GetPositions",
+                                {"account": ACCOUNT, "venue": VENUE, "symbol": SYMBOL})
+        position = dec(next(iter(positions.get("positions", [])), {}).get("quantity"))
+        reconcile = client.call(PORTFOLIO, "quorum.trading.v1.PortfolioService/Reconcile",
+                                {"account": ACCOUNT, "venue": VENUE})
+        if differing or position != net or not reconcile.get("matched"):
+            last["problem"] = (f"ledger (have, fills say) {differing}; position {position} "
+                               f"against {net}; Reconcile {reconcile}")
             return None
-        return orders, portfolio
-    orders, portfolio = wait_until(30, "the fills in the portfolio", probe)
+        return orders, have, net
+    try:
+        orders, have, net = wait_until(30, "the fills in the portfolio", probe)
+    except Failure as failure:
+        raise Failure(f"{failure}: {last['problem']}") from None
     filled = [o for o in orders if o.get("fills")]
     check(filled, f"no order of the strategy filled: {orders}")
-    want = expected_balances(opening, orders)
-    have = {b["asset"]: dec(b.get("quantity")) for b in portfolio.get("balances", [])}
-    for asset, amount in want.items():
-        check(have.get(asset, Decimal(0)) == amount,
-              f"ledger {asset} {have.get(asset)} but the fills say {amount}")
-    base = SYMBOL.split("-")[0]
-    net = want[base] - opening.get(base, Decimal(0))
-    positions = client.call(PORTFOLIO, "quorum.trading.v1.PortfolioService/GetPositions",
-                            {"account": ACCOUNT, "venue": VENUE, "symbol": SYMBOL})
-    position = next(iter(positions.get("positions", [])), {})
-    check(dec(position.get("quantity")) == net,
-          f"position {position.get('quantity')} but the fills net to {net}")
-    reconcile = client.call(PORTFOLIO, "quorum.trading.v1.PortfolioService/Reconcile",
-                            {"account": ACCOUNT, "venue": VENUE})
-    check(reconcile.get("matched"), f"Reconcile against binance-api: {reconcile}")
     print(f"ok  {sum(len(o['fills']) for o in filled)} fills of {len(filled)} orders in the "
-          f"portfolio: {base} position {net}, cash "
-          + ", ".join(f"{a} {have.get(a)}" for a in sorted(want))
+          f"portfolio: {base} position {net}, balances "
+          + ", ".join(f"{a} {have[a]}" for a in sorted(have))
           + "; Reconcile with binance-api matched")
+    client.call(STRATEGY_ENGINE, "quorum.trading.v1.StrategyEngineService/StartStrategy",
+                {"strategy_id": strategy_id})
 
 
 def oversized_order_denied(client, price):
