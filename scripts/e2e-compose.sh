@@ -5,7 +5,9 @@
 # a service while audit events flow, with no audit record lost; and the decision loop: a
 # strategy whose orders are decided by the three signal voters in consensus, checked from
 # the decision to the portfolio, with the risk checks, the kill switch and the audit
-# chain (scripts/lib/e2e_trading.py). Then it tears everything down.
+# chain (scripts/lib/e2e_trading.py); and every service README's grpcurl examples, run
+# as a reader would paste them (scripts/lib/e2e_readme.py). Then it tears everything
+# down.
 #
 # Without a Docker engine it says so and exits 0. On a machine without an image
 # registry (no pulls possible) it makes local base images first (scripts/local-images.sh)
@@ -140,6 +142,9 @@ check_candles_match_trades
 
 step "the decision loop: a paper trade decided by consensus"
 python3 scripts/lib/e2e_trading.py "$token" || fail "the decision loop (above)"
+
+step "every service README's grpcurl examples"
+python3 scripts/lib/e2e_readme.py "$token" "$admin_password" || fail "README examples (above)"
 
 step "footprint"
 report_footprint
