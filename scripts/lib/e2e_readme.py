@@ -24,8 +24,19 @@ PLACEHOLDER = re.compile(r"<[a-zA-Z][^<>]*>")
 COMMAND = re.compile(r"^([A-Z_][A-Z0-9_]*=\$\()?grpcurl ")
 
 
+def is_stream(command):
+    """Whether the call's method streams its answers, asked of the server's reflection."""
+    words = command.split()
+    if len(words) < 2 or "/" not in words[-1]:
+        return False
+    address, method = words[-2], words[-1].replace("/", ".")
+    described = subprocess.run(["grpcurl", "-plaintext", address, "describe", method],
+                               capture_output=True, text=True)
+    return "returns ( stream" in described.stdout
+
+
 def with_stream_limit(command):
-    if re.search(r"/Stream\w+\s*$", command):
+    if is_stream(command):
         return command.replace("grpcurl ", "grpcurl -max-time 3 ", 1), True
     return command, False
 

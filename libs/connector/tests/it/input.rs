@@ -180,6 +180,7 @@ async fn calls_need_a_token_and_orders_need_the_trader_or_service_role() {
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
     // strategy-engine places the orders of running strategies with its service token.
+    harness.synced_book("BTC-USDT", 1).await;
     let placed = client
         .place_order(harness.request(market_buy("0.01"), &["service"]))
         .await
