@@ -18,10 +18,9 @@ import time
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
 from e2e_trading import (  # noqa: E402
-    CONSENSUS, STRATEGY_ENGINE, VOTER_PARAMS, VOTERS, Client, Failure, dec, runs_of,
-    wait_until)
+    CONSENSUS, STRATEGY_ENGINE, VOTER_PARAMS, VOTERS, Client, Failure, open_account,
+    runs_of, wait_until)
 
-PORTFOLIO = 50119
 COMPLIANCE = 50143
 # The markets of three simulated venues (their connectors' default symbols) and the
 # capital of each strategy in the quote asset. Coinbase quotes in USD, which the ledger
@@ -60,17 +59,6 @@ def prepare(client):
     wait_until(60, "the voters registered", lambda: set(VOTERS) <= {
         v["name"] for v in client.call(CONSENSUS, "quorum.ai.v1.ConsensusService/ListVoters",
                                        {}).get("voters", [])})
-
-
-def open_account(client, port, venue, account):
-    balances = client.call(port, "quorum.exchange.v1.Exchange/GetBalances",
-                           {"account": account}).get("balances", [])
-    for balance in balances:
-        amount = dec(balance.get("free")) + dec(balance.get("locked"))
-        client.call(PORTFOLIO, "quorum.trading.v1.PortfolioService/RecordTransfer", {
-            "transfer_id": f"{account}-opening-{balance['asset']}", "account": account,
-            "venue": venue, "asset": balance["asset"], "amount": {"value": str(amount)},
-            "memo": "opening balance"})
 
 
 def start_strategies(client):

@@ -82,22 +82,20 @@ def wait_until(limit, what, probe):
         time.sleep(1)
 
 
-def open_account(client):
-    """Records the paper account's opening balances in the ledger, as a user funding an
-    account would, and returns them."""
-    balances = client.call(BINANCE_API, "quorum.exchange.v1.Exchange/GetBalances",
-                           {"account": ACCOUNT}).get("balances", [])
-    check(balances, f"binance-api: no paper balances for {ACCOUNT}")
+def open_account(client, port=BINANCE_API, venue=VENUE, account=ACCOUNT):
+    """Records a paper account's opening balances at a connector in the ledger, as a
+    user funding an account would, and returns them."""
+    balances = client.call(port, "quorum.exchange.v1.Exchange/GetBalances",
+                           {"account": account}).get("balances", [])
+    check(balances, f"no paper balances for {account} at {venue}")
     opening = {}
     for balance in balances:
         amount = dec(balance.get("free")) + dec(balance.get("locked"))
         opening[balance["asset"]] = amount
         client.call(PORTFOLIO, "quorum.trading.v1.PortfolioService/RecordTransfer", {
-            "transfer_id": f"{ACCOUNT}-opening-{balance['asset']}", "account": ACCOUNT,
-            "venue": VENUE, "asset": balance["asset"], "amount": {"value": str(amount)},
+            "transfer_id": f"{account}-opening-{balance['asset']}", "account": account,
+            "venue": venue, "asset": balance["asset"], "amount": {"value": str(amount)},
             "memo": "opening balance"})
-    print(f"ok  {ACCOUNT} opened in the ledger: "
-          + ", ".join(f"{asset} {amount}" for asset, amount in sorted(opening.items())))
     return opening
 
 
@@ -311,6 +309,8 @@ def audit_holds_the_loop(client):
 def main(token):
     client = Client(token)
     opening = open_account(client)
+    print(f"ok  {ACCOUNT} opened in the ledger: "
+          + ", ".join(f"{asset} {amount}" for asset, amount in sorted(opening.items())))
     voters_registered(client)
     strategy_id = start_strategy(client)
     started = time.time()
