@@ -3,6 +3,7 @@
 //! caller (`errors`).
 mod args;
 pub mod errors;
+pub mod lease;
 
 use std::str::FromStr;
 use std::time::{Duration, Instant};
