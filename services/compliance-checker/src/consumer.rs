@@ -19,32 +19,27 @@ pub struct Membership {
     pub consumer: String,
 }
 
-/// Consumes `exec.orders` until `shutdown`.
-pub async fn run_orders(
-    bus: BusArgs,
-    membership: Membership,
-    tracker: Tracker,
-    shutdown: CancellationToken,
-) {
-    let Some(bus) = bus.connect_patiently(&shutdown).await else {
-        return;
-    };
-    tracing::info!(group = %membership.group, consumer = %membership.consumer, "consuming {EXECUTION_ORDERS}");
-    bus.consumer(
-        EXECUTION_ORDERS,
-        &membership.group,
-        &membership.consumer,
-        config(),
-    )
-    .run(shutdown, |message| {
-        let tracker = tracker.clone();
-        async move { handle_order_event(&tracker, &message).await }
-    })
-    .await;
+/// The execution topics compliance-checker follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// `exec.orders`: order lifecycle events.
+    Orders,
+    /// `exec.fills`: fills.
+    Fills,
 }
 
-/// Consumes `exec.fills` until `shutdown`.
-pub async fn run_fills(
+impl Feed {
+    fn topic(self) -> &'static str {
+        match self {
+            Feed::Orders => EXECUTION_ORDERS,
+            Feed::Fills => EXECUTION_FILLS,
+        }
+    }
+}
+
+/// Consumes one feed until `shutdown`.
+pub async fn run(
+    feed: Feed,
     bus: BusArgs,
     membership: Membership,
     tracker: Tracker,
@@ -53,18 +48,19 @@ pub async fn run_fills(
     let Some(bus) = bus.connect_patiently(&shutdown).await else {
         return;
     };
-    tracing::info!(group = %membership.group, consumer = %membership.consumer, "consuming {EXECUTION_FILLS}");
-    bus.consumer(
-        EXECUTION_FILLS,
-        &membership.group,
-        &membership.consumer,
-        config(),
-    )
-    .run(shutdown, |message| {
-        let tracker = tracker.clone();
-        async move { handle_fill(&tracker, &message).await }
-    })
-    .await;
+    let topic = feed.topic();
+    tracing::info!(group = %membership.group, consumer = %membership.consumer, "consuming {topic}");
+    bus.consumer(topic, &membership.group, &membership.consumer, config())
+        .run(shutdown, |message| {
+            let tracker = tracker.clone();
+            async move {
+                match feed {
+                    Feed::Orders => handle_order_event(&tracker, &message).await,
+                    Feed::Fills => handle_fill(&tracker, &message).await,
+                }
+            }
+        })
+        .await;
 }
 
 /// Stores one order event. Malformed events are poison; database trouble is retried.

@@ -91,7 +91,8 @@ pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
     };
     kit.spawn(
         "order-consumer",
-        consumer::run_orders(
+        consumer::run(
+            consumer::Feed::Orders,
             config.bus.clone(),
             membership.clone(),
             tracker.clone(),
@@ -100,7 +101,8 @@ pub async fn start(kit: Kit, config: Config) -> anyhow::Result<Service> {
     );
     kit.spawn(
         "fill-consumer",
-        consumer::run_fills(
+        consumer::run(
+            consumer::Feed::Fills,
             config.bus.clone(),
             membership,
             tracker.clone(),
